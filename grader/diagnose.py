@@ -1,0 +1,80 @@
+"""Name the learner's mistake by matching failing outputs against known misconceptions.
+
+Runs on the trusted side. Each misconception of an exercise is a buggy
+solution in ``misconceptions/<id>.py``; it runs through the same probe on the
+same inputs, and a learner whose wrong outputs all agree with one of them gets
+that misconception's message.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from grader.checking import Case, CaseOutcome, run_probe, values_close
+from grader.exercise import Exercise, load_module_from_path
+from grader.verdict import CheckResult, Diagnosis
+
+logger = logging.getLogger(__name__)
+
+
+def _misconception_module(exercise: Exercise, misconception_id: str) -> Any:
+    cache = _MODULES.setdefault((exercise.slug, exercise.version), {})
+    if misconception_id not in cache:
+        path = exercise.misconception(misconception_id).path
+        cache[misconception_id] = load_module_from_path(path, f"misconception_{exercise.slug}_{misconception_id}")
+    return cache[misconception_id]
+
+
+_MODULES: dict[tuple[str, int], dict[str, Any]] = {}
+
+
+def match_misconceptions(
+    exercise: Exercise,
+    probe: Any,
+    cases: list[Case],
+    outcomes: dict[str, CaseOutcome | None],
+    expected: dict[str, dict],
+    rows: list[CheckResult],
+) -> list[Diagnosis]:
+    """Return the misconceptions whose outputs agree with the learner's on every failing case."""
+    failing_ids = {row.case_id for row in rows if not row.passed}
+    failing = [case for case in cases if case.id in failing_ids and outcomes.get(case.id) and outcomes[case.id].error is None]
+    if not failing:
+        return []
+
+    found = []
+    for misconception in exercise.misconceptions:
+        module = _misconception_module(exercise, misconception.id)
+        if _explains(module, probe, failing, outcomes, expected):
+            found.append(Diagnosis(id=misconception.id, message=misconception.message))
+    return found
+
+
+def _explains(module: Any, probe: Any, failing: list[Case], outcomes: dict, expected: dict) -> bool:
+    """True when, on every failing case, each wrong output of the learner equals the misconception's.
+
+    An output missing from both (a gradient that neither produced) counts as agreeing, but at
+    least one output must actually be compared.
+    """
+    compared = 0
+    for case in failing:
+        try:
+            buggy = run_probe(probe, module, case)
+        except Exception:  # a misconception may not run on every input; then it explains nothing there
+            return False
+        learner = outcomes[case.id].tensors
+        wrong = [
+            name
+            for name, reference in expected[case.id].items()
+            if name not in learner or not values_close(learner[name], reference, case.tolerance(name, reference.dtype))
+        ]
+        for name in wrong:
+            if name not in learner and name not in buggy:
+                continue
+            if name not in buggy or name not in learner:
+                return False
+            if not values_close(learner[name], buggy[name], case.tolerance(name, buggy[name].dtype)):
+                return False
+            compared += 1
+    return compared > 0

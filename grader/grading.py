@@ -1,0 +1,338 @@
+"""Grade one submission: build the cases, run the sandbox, compare on the trusted side, diagnose.
+
+Runs on the trusted side; the learner's code runs only inside the sandbox.
+``grade()`` is the one entry point that the command line, the Celery task and
+the benchmark share.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import functools
+import hashlib
+import json
+import logging
+import platform
+import time
+from typing import Any
+
+import torch
+from safetensors.torch import save_file
+
+from grader.checking import Case, CaseOutcome, compare_case, run_probe
+from grader.diagnose import match_misconceptions
+from grader.errors import GraderError
+from grader.exercise import Exercise, get_exercise, load_module_from_path
+from grader.harness import protocol
+from grader.outputs import InvalidOutput, read_outputs, read_progress
+from grader.sandbox import get_backend
+from grader.sandbox.base import Sandbox
+from grader.submission import forbidden_names_used
+from grader.verdict import STAGE_ORDER, CheckResult, Diagnosis, Reason, Stage, Status, Verdict
+
+logger = logging.getLogger(__name__)
+
+MAX_OUTPUT_CHARS = 8000
+LIMIT_REASONS = {
+    "wall_time_s": Reason.WALL_TIME_LIMIT,
+    "cpu_time_s": Reason.CPU_TIME_LIMIT,
+    "memory_mib": Reason.MEMORY_LIMIT,
+    "max_processes": Reason.PROCESS_LIMIT,
+    "output_bytes": Reason.OUTPUT_LIMIT,
+}
+
+
+def default_variant_seed(source: str) -> int:
+    """Derive the hidden cases' seed from the source, so grading one file twice gives one verdict."""
+    return int.from_bytes(hashlib.sha256(source.encode()).digest()[:4], "big")
+
+
+@functools.lru_cache(maxsize=64)
+def _probe(slug: str, version: int, path: str) -> Any:
+    return load_module_from_path(__import__("pathlib").Path(path), f"probe_{slug.replace('-', '_')}_v{version}")
+
+
+def probe_for(exercise: Exercise) -> Any:
+    return _probe(exercise.slug, exercise.version, str(exercise.probe_path))
+
+
+@dataclasses.dataclass
+class PreparedCases:
+    cases: list[Case]
+    expected: dict[str, dict[str, torch.Tensor]]
+
+
+@functools.lru_cache(maxsize=256)
+def prepare_cases(slug: str, version: int, variant_seed: int) -> PreparedCases:
+    """Build the cases and the reference outputs once per exercise version and variant."""
+    exercise = get_exercise(slug)
+    checks = exercise.checks()
+    cases = checks.build_cases(variant_seed)
+    ids = [case.id for case in cases]
+    if len(set(ids)) != len(ids) or any(protocol.KEY_SEPARATOR in case_id for case_id in ids):
+        raise GraderError(f"{slug}: case ids must be unique and contain no '/': {ids}")
+    reference = checks.reference()
+    probe = probe_for(exercise)
+    expected = {case.id: run_probe(probe, reference, case) for case in cases}
+    return PreparedCases(cases=cases, expected=expected)
+
+
+def _error_verdict(exercise: Exercise, reason: Reason, message: str, **extra: Any) -> Verdict:
+    return Verdict(
+        exercise=exercise.slug,
+        version=exercise.version,
+        status=Status.ERROR,
+        score=0.0,
+        reason=reason,
+        message=message,
+        **extra,
+    )
+
+
+def check_syntax(source: str) -> str | None:
+    """Return a learner-facing description of a syntax error, or None; parsing runs no code."""
+    try:
+        ast.parse(source, filename="submission.py")
+    except SyntaxError as error:
+        line = (error.text or "").rstrip("\n")
+        pointer = " " * max((error.offset or 1) - 1, 0) + "^"
+        return f"Syntax error on line {error.lineno}: {error.msg}\n    {line}\n    {pointer}"
+    except (RecursionError, MemoryError, ValueError) as error:
+        return f"The file cannot be parsed: {type(error).__name__}."
+    return None
+
+
+def write_job(sandbox: Sandbox, exercise: Exercise, source: str, cases: list[Case]) -> None:
+    inputs = {
+        protocol.tensor_key(case.id, name): tensor.contiguous() for case in cases for name, tensor in case.inputs.items()
+    }
+    save_file(inputs, str(sandbox.in_dir / protocol.INPUTS_FILE))
+    (sandbox.in_dir / protocol.SUBMISSION_FILE).write_text(source)
+    (sandbox.in_dir / protocol.PROBE_FILE).write_bytes(exercise.probe_path.read_bytes())
+    job = {
+        "entry_points": list(exercise.entry_points),
+        "forbidden_calls": list(exercise.forbidden_calls),
+        # Visible cases first: the harness silences output from the first hidden case on.
+        "cases": [
+            {"id": case.id, "visible": case.visible, "inputs": sorted(case.inputs), "params": case.params, "seed": case.seed}
+            for case in sorted(cases, key=lambda case: not case.visible)
+        ],
+    }
+    (sandbox.in_dir / protocol.JOB_FILE).write_text(json.dumps(job))
+
+
+def score_rows(rows: list[CheckResult]) -> tuple[float, Stage | None]:
+    """Staged partial credit: full credit per stage passed in order, then the fraction passed of the first failing one."""
+    stages = [stage for stage in STAGE_ORDER if any(row.stage is stage for row in rows)]
+    if not stages:
+        return 0.0, None
+    credit = 0.0
+    for stage in stages:
+        stage_rows = [row for row in rows if row.stage is stage]
+        passed = sum(row.passed for row in stage_rows)
+        if passed == len(stage_rows):
+            credit += 1
+            continue
+        credit += passed / len(stage_rows)
+        return credit / len(stages), stage
+    return 1.0, None
+
+
+def grade(
+    slug: str,
+    source: str,
+    *,
+    backend: str | None = None,
+    sandbox: Sandbox | None = None,
+    variant_seed: int | None = None,
+    submission_id: Any = None,
+) -> Verdict:
+    """Grade ``source`` against exercise ``slug`` and return the verdict.
+
+    ``sandbox`` is a started sandbox from a warm pool; without one, a new
+    sandbox of ``backend`` is started and discarded. Raises ``GraderError``
+    for faults of the grader, never for faults of the learner's code.
+    """
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    log_extra = {"submission_id": submission_id, "exercise": slug}
+    exercise = get_exercise(slug)
+    seed = default_variant_seed(source) if variant_seed is None else variant_seed
+
+    def finish(verdict: Verdict) -> Verdict:
+        verdict.duration_ms = (time.perf_counter() - started) * 1000
+        verdict.timings_ms = timings
+        verdict.reproducibility = {
+            "exercise_version": exercise.version,
+            "variant_seed": seed,
+            "torch_version": torch.__version__,
+            "python_version": platform.python_version(),
+            "device": "cpu",
+            "tolerances": "per dtype: float32 rtol=1e-4 atol=1e-5; float64 rtol=1e-7 atol=1e-9 unless a case overrides",
+            **verdict.reproducibility,
+        }
+        logger.info("graded %s: %s score %.3f", slug, verdict.status.value, verdict.score, extra=log_extra)
+        return verdict
+
+    syntax = check_syntax(source)
+    if syntax:
+        if sandbox is not None:
+            sandbox.destroy()
+        return finish(_error_verdict(exercise, Reason.SYNTAX_ERROR, syntax))
+    forbidden = forbidden_names_used(source, exercise.forbidden_calls)
+    if forbidden:
+        if sandbox is not None:
+            sandbox.destroy()
+        return finish(
+            _error_verdict(
+                exercise,
+                Reason.FORBIDDEN_CALL,
+                f"This exercise does not allow {', '.join(forbidden)}; write the computation yourself.",
+            )
+        )
+
+    step = time.perf_counter()
+    prepared = prepare_cases(exercise.slug, exercise.version, seed)
+    timings["prepare"] = (time.perf_counter() - step) * 1000
+
+    step = time.perf_counter()
+    if sandbox is None:
+        sandbox = get_backend(backend).start(exercise.limits, exercise.device)
+    else:
+        sandbox.limits = exercise.limits
+    try:
+        write_job(sandbox, exercise, source, prepared.cases)
+        sandbox.wait_ready()
+        timings["sandbox_ready"] = (time.perf_counter() - step) * 1000
+        step = time.perf_counter()
+        result = sandbox.run()
+        timings["sandbox_run"] = (time.perf_counter() - step) * 1000
+        step = time.perf_counter()
+        verdict = evaluate_run(exercise, prepared, result, log_extra)
+        timings["compare"] = (time.perf_counter() - step) * 1000
+        verdict.reproducibility = {"sandbox_backend": result.backend, "sandbox_image": result.image}
+    finally:
+        sandbox.destroy()
+    return finish(verdict)
+
+
+def _learner_output(result: Any) -> str:
+    text = result.stdout.decode("utf-8", errors="replace")
+    if len(text) > MAX_OUTPUT_CHARS or result.stdout_truncated:
+        text = text[:MAX_OUTPUT_CHARS] + "\n[output truncated]"
+    return text
+
+
+def evaluate_run(exercise: Exercise, prepared: PreparedCases, result: Any, log_extra: dict) -> Verdict:
+    output = _learner_output(result)
+    if result.exceeded:
+        return _error_verdict(
+            exercise, LIMIT_REASONS[result.exceeded], exercise.limits.exceeded_message(result.exceeded), output=output
+        )
+
+    case_ids = {case.id for case in prepared.cases}
+    try:
+        outputs = read_outputs(result.out_dir, max_bytes=exercise.limits.output_bytes, expected_cases=case_ids)
+    except InvalidOutput as error:
+        logger.info("invalid sandbox output: %s", error, extra=log_extra)
+        return _error_verdict(exercise, Reason.INVALID_OUTPUT, f"The sandbox's output was rejected: {error}.", output=output)
+
+    if outputs is None:
+        progress = read_progress(result.out_dir)
+        where = f" while checking {progress[-1]!r}" if progress and _is_visible(prepared, progress[-1]) else ""
+        if result.exit_code is not None and result.exit_code < 0:
+            message = f"The Python process crashed with signal {-result.exit_code}{where}."
+        else:
+            message = f"Your code ended the process (exit status {result.exit_code}){where} before grading finished."
+        return _error_verdict(exercise, Reason.CRASHED, message, output=output)
+
+    load = outputs.manifest.get("load")
+    if isinstance(load, dict):
+        return _error_verdict(exercise, *_load_failure(load), output=output)
+
+    forbidden = outputs.manifest.get("forbidden")
+    if isinstance(forbidden, list) and forbidden:
+        names = ", ".join(str(name)[:80] for name in forbidden[:5])
+        return _error_verdict(
+            exercise, Reason.FORBIDDEN_CALL, f"This exercise does not allow {names}; write the computation yourself.", output=output
+        )
+
+    outcomes = _outcomes(prepared, outputs)
+    checks = exercise.checks()
+    rows: list[CheckResult] = []
+    for case in prepared.cases:
+        evaluate = getattr(checks, "evaluate_case", None)
+        case_rows = evaluate(case, outcomes[case.id], prepared.expected[case.id]) if evaluate else None
+        if case_rows is None:
+            case_rows = compare_case(case, outcomes[case.id], prepared.expected[case.id])
+        rows.extend(case_rows)
+    rows.sort(key=lambda row: not row.visible)
+
+    errored = [case for case in prepared.cases if outcomes[case.id] is None or outcomes[case.id].error is not None]
+    if errored and len(errored) == len(prepared.cases):
+        first = next((outcomes[c.id] for c in prepared.cases if c.visible and outcomes[c.id] is not None), None)
+        detail = first.error if first is not None and first.error else {}
+        reason = Reason.FORBIDDEN_CALL if detail.get("kind") == "forbidden_call" else Reason.EXCEPTION
+        message = rows[0].message if rows else "Your code raised an exception on every input."
+        verdict = _error_verdict(exercise, reason, message, output=output, checks=rows)
+        return verdict
+
+    score, failed_stage = score_rows(rows)
+    passed = all(row.passed for row in rows)
+    diagnosis: list[Diagnosis] = []
+    if not passed:
+        diagnosis = match_misconceptions(exercise, probe_for(exercise), prepared.cases, outcomes, prepared.expected, rows)
+        extra = getattr(checks, "diagnose", None)
+        if extra is not None:
+            for misconception_id in extra(prepared.cases, outcomes, prepared.expected, rows):
+                if all(item.id != misconception_id for item in diagnosis):
+                    diagnosis.append(Diagnosis(misconception_id, exercise.misconception(misconception_id).message))
+    artifacts = {}
+    make_artifacts = getattr(checks, "artifacts", None)
+    if make_artifacts is not None:
+        artifacts = make_artifacts(prepared.cases, outcomes, prepared.expected)
+    return Verdict(
+        exercise=exercise.slug,
+        version=exercise.version,
+        status=Status.PASSED if passed else Status.FAILED,
+        score=1.0 if passed else score,
+        checks=rows,
+        diagnosis=diagnosis,
+        failed_stage=failed_stage,
+        output=output,
+        artifacts=artifacts,
+    )
+
+
+def _is_visible(prepared: PreparedCases, case_id: str) -> bool:
+    return any(case.id == case_id and case.visible for case in prepared.cases)
+
+
+def _load_failure(load: dict) -> tuple[Reason, str]:
+    kind = load.get("kind")
+    if kind == "syntax_error":
+        return Reason.SYNTAX_ERROR, f"Syntax error on line {load.get('line')}: {str(load.get('message'))[:300]}"
+    if kind == "missing_definition":
+        missing = [str(name)[:80] for name in load.get("missing", [])][:10]
+        return Reason.MISSING_DEFINITION, f"Your file does not define {', '.join(missing)}; keep the names from the starter."
+    text = f"Importing your file raised {str(load.get('type'))[:80]}: {str(load.get('message'))[:500]}"
+    trace = str(load.get("traceback", ""))[:2000]
+    return Reason.IMPORT_FAILED, text + ("\n" + trace if trace else "")
+
+
+def _outcomes(prepared: PreparedCases, outputs: Any) -> dict[str, CaseOutcome | None]:
+    outcomes: dict[str, CaseOutcome | None] = {}
+    for case in prepared.cases:
+        entry = outputs.manifest["cases"].get(case.id)
+        if not isinstance(entry, dict):
+            outcomes[case.id] = None
+            continue
+        error = entry.get("error")
+        values = entry.get("values") if isinstance(entry.get("values"), dict) else {}
+        outcomes[case.id] = CaseOutcome(
+            tensors=outputs.tensors.get(case.id, {}),
+            values=values,
+            error=error if isinstance(error, dict) else None,
+        )
+    return outcomes

@@ -1,0 +1,1 @@
+"""The in-sandbox harness. Its files run inside the sandbox and import only the standard library, torch and safetensors."""

@@ -1,0 +1,40 @@
+"""Sandbox backends behind one interface: ``bwrap`` (bubblewrap with cgroup limits) and ``docker``."""
+
+from __future__ import annotations
+
+import os
+
+from grader.errors import SandboxUnavailable
+from grader.sandbox.base import Backend, RunResult, Sandbox
+
+BACKEND_NAMES = ("bwrap", "docker")
+
+
+def get_backend(name: str | None = None) -> Backend:
+    """Return the backend called ``name``; with no name, the one ``TENSORCRAFT_SANDBOX`` names, else the first available."""
+    name = name or os.environ.get("TENSORCRAFT_SANDBOX") or None
+    if name is not None and name not in BACKEND_NAMES:
+        raise SandboxUnavailable(f"unknown sandbox backend {name!r}; choose one of {', '.join(BACKEND_NAMES)}")
+
+    candidates = [name] if name else list(BACKEND_NAMES)
+    reasons = []
+    for candidate in candidates:
+        backend = _construct(candidate)
+        problem = backend.unavailable_reason()
+        if problem is None:
+            return backend
+        reasons.append(f"{candidate}: {problem}")
+    raise SandboxUnavailable("no sandbox backend can run here (" + "; ".join(reasons) + ")")
+
+
+def _construct(name: str) -> Backend:
+    if name == "bwrap":
+        from grader.sandbox.bwrap import BwrapBackend
+
+        return BwrapBackend()
+    from grader.sandbox.docker import DockerBackend
+
+    return DockerBackend()
+
+
+__all__ = ["Backend", "RunResult", "Sandbox", "get_backend", "BACKEND_NAMES"]
