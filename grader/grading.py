@@ -14,8 +14,9 @@ import hashlib
 import json
 import logging
 import platform
+import signal
 import time
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from safetensors.torch import save_file
@@ -25,7 +26,7 @@ from grader.diagnose import match_misconceptions
 from grader.errors import GraderError
 from grader.exercise import Exercise, get_exercise, load_module_from_path
 from grader.harness import protocol
-from grader.outputs import InvalidOutput, read_outputs, read_progress
+from grader.outputs import InvalidOutput, last_case_started, read_outputs
 from grader.sandbox import get_backend
 from grader.sandbox.base import Sandbox
 from grader.submission import forbidden_names_used
@@ -147,12 +148,15 @@ def grade(
     sandbox: Sandbox | None = None,
     variant_seed: int | None = None,
     submission_id: Any = None,
+    on_progress: Callable[[str], None] | None = None,
 ) -> Verdict:
     """Grade ``source`` against exercise ``slug`` and return the verdict.
 
     ``sandbox`` is a started sandbox from a warm pool; without one, a new
     sandbox of ``backend`` is started and discarded. Raises ``GraderError``
     for faults of the grader, never for faults of the learner's code.
+    ``on_progress`` receives each progress line (untrusted text, at most 200
+    characters) that the probe reports while the sandbox runs.
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -197,16 +201,21 @@ def grade(
     timings["prepare"] = (time.perf_counter() - step) * 1000
 
     step = time.perf_counter()
+    if sandbox is not None:
+        try:
+            sandbox.apply_limits(exercise.limits)
+        except GraderError as error:
+            logger.info("warm sandbox not reusable (%s); starting a new one", error, extra=log_extra)
+            sandbox.destroy()
+            sandbox = None
     if sandbox is None:
         sandbox = get_backend(backend).start(exercise.limits, exercise.device)
-    else:
-        sandbox.limits = exercise.limits
     try:
         write_job(sandbox, exercise, source, prepared.cases)
         sandbox.wait_ready()
         timings["sandbox_ready"] = (time.perf_counter() - step) * 1000
         step = time.perf_counter()
-        result = sandbox.run()
+        result = sandbox.run(on_progress=on_progress)
         timings["sandbox_run"] = (time.perf_counter() - step) * 1000
         step = time.perf_counter()
         verdict = evaluate_run(exercise, prepared, result, log_extra)
@@ -239,10 +248,11 @@ def evaluate_run(exercise: Exercise, prepared: PreparedCases, result: Any, log_e
         return _error_verdict(exercise, Reason.INVALID_OUTPUT, f"The sandbox's output was rejected: {error}.", output=output)
 
     if outputs is None:
-        progress = read_progress(result.out_dir)
-        where = f" while checking {progress[-1]!r}" if progress and _is_visible(prepared, progress[-1]) else ""
-        if result.exit_code is not None and result.exit_code < 0:
-            message = f"The Python process crashed with signal {-result.exit_code}{where}."
+        case_id = last_case_started(result.out_dir)
+        where = f" while checking {case_id!r}" if case_id and _is_visible(prepared, case_id) else ""
+        signal_number = _signal_of(result.exit_code)
+        if signal_number is not None:
+            message = f"The Python process crashed with signal {signal_number} ({_signal_name(signal_number)}){where}."
         else:
             message = f"Your code ended the process (exit status {result.exit_code}){where} before grading finished."
         return _error_verdict(exercise, Reason.CRASHED, message, output=output)
@@ -303,6 +313,24 @@ def evaluate_run(exercise: Exercise, prepared: PreparedCases, result: Any, log_e
         output=output,
         artifacts=artifacts,
     )
+
+
+def _signal_of(exit_code: int | None) -> int | None:
+    """The signal that ended the process: Popen reports -N, and bubblewrap passes on 128 + N."""
+    if exit_code is None:
+        return None
+    if exit_code < 0:
+        return -exit_code
+    if 128 < exit_code < 128 + 65:
+        return exit_code - 128
+    return None
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "unknown signal"
 
 
 def _is_visible(prepared: PreparedCases, case_id: str) -> bool:

@@ -96,9 +96,14 @@ def read_outputs(out_dir: Path, *, max_bytes: int, expected_cases: set[str]) -> 
 
 
 def read_progress(out_dir: Path) -> list[str]:
-    """The case ids the harness reported starting, in order; used only to word error messages."""
+    """The progress lines the harness wrote ("case <id>" or "progress <text>"), in order; used only for display."""
     try:
-        data = read_regular_file(out_dir, protocol.PROGRESS_FILE, 64 * 1024)
+        data = read_regular_file(out_dir, protocol.PROGRESS_FILE, 256 * 1024)
     except InvalidOutput:
         return []
-    return (data or b"").decode("utf-8", errors="replace").split()
+    return (data or b"").decode("utf-8", errors="replace").splitlines()
+
+
+def last_case_started(out_dir: Path) -> str | None:
+    cases = [line[5:] for line in read_progress(out_dir) if line.startswith("case ")]
+    return cases[-1] if cases else None

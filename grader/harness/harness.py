@@ -177,6 +177,8 @@ def run_job(job_dir: str) -> dict:
         return {"manifest": manifest, "tensors": tensors, "save": save_file, "out_dir": out_dir}
 
     probe = _load_module("probe", os.path.join(in_dir, protocol.PROBE_FILE))
+    # Long-running probes (the projects) call probe.report_progress("...") to show progress.
+    probe.report_progress = lambda text: _write_progress(out_dir, "progress " + str(text)[:200])
     silenced = False
     for case in job["cases"]:
         case_id = case["id"]
@@ -186,7 +188,7 @@ def run_job(job_dir: str) -> dict:
         case_inputs = {
             name: inputs[protocol.tensor_key(case_id, name)].clone() for name in case["inputs"]
         }
-        _write_progress(out_dir, case_id)
+        _write_progress(out_dir, "case " + case_id)
         torch.manual_seed(case["seed"])
         case_started = time.perf_counter()
         try:

@@ -18,6 +18,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Callable
 
 from grader.errors import GraderError
 from grader.harness import protocol
@@ -86,9 +87,27 @@ class Sandbox(abc.ABC):
     def _release(self) -> None:
         """Free what the backend holds: cgroups, containers, mounts."""
 
+    def _apply_backend_limits(self, limits: Limits) -> None:
+        """Change the kernel-enforced limits of a started sandbox; backends override this."""
+
     @property
     def image(self) -> str:
         return ""
+
+    def apply_limits(self, limits: Limits) -> None:
+        """Switch a warm sandbox to an exercise's limits before its job runs.
+
+        The scratch tmpfs size is fixed at start, so a sandbox whose ``tmpfs_mib``
+        differs cannot be reused; ``GraderError`` says so and the caller starts a new one.
+        """
+        if limits.tmpfs_mib != self.limits.tmpfs_mib:
+            raise GraderError(f"sandbox {self.id} has {self.limits.tmpfs_mib} MiB of /tmp, not {limits.tmpfs_mib}")
+        if getattr(self, "_out_mounted", False) and limits.output_bytes != self.limits.output_bytes:
+            subprocess.run(
+                ["mount", "-o", f"remount,size={limits.output_bytes}", str(self.out_dir)], check=True, capture_output=True
+            )
+        self._apply_backend_limits(limits)
+        self.limits = limits
 
     def start(self) -> "Sandbox":
         self.host_dir.mkdir(mode=0o711)
@@ -121,6 +140,8 @@ class Sandbox(abc.ABC):
 
     def wait_ready(self, timeout_s: float = READY_TIMEOUT_S) -> None:
         """Block until the harness has imported torch and waits for its job."""
+        if self.ready:
+            return
         assert self.process is not None and self.process.stdout is not None
         deadline = time.monotonic() + timeout_s
         buffer = b""
@@ -145,7 +166,7 @@ class Sandbox(abc.ABC):
         self.ready = True
         self.ready_ms = (time.monotonic() - self.started_at) * 1000
 
-    def run(self) -> RunResult:
+    def run(self, on_progress: Callable[[str], None] | None = None) -> RunResult:
         """Hand the job in ``in_dir`` to the harness and supervise it until it exits or a limit is hit."""
         if self.used:
             raise GraderError(f"sandbox {self.id} was already used; sandboxes are single use")
@@ -168,7 +189,12 @@ class Sandbox(abc.ABC):
         exceeded: str | None = None
         fd = self.process.stdout.fileno()
         stream_open = True
+        progress_seen = 0
+        last_progress_check = 0.0
         while True:
+            if on_progress is not None and time.monotonic() - last_progress_check > 0.5:
+                last_progress_check = time.monotonic()
+                progress_seen = self._report_progress(on_progress, progress_seen)
             if self.process.poll() is not None and not stream_open:
                 break
             now = time.monotonic()
@@ -212,6 +238,14 @@ class Sandbox(abc.ABC):
             backend=self.backend_name,
             image=self.image,
         )
+
+    def _report_progress(self, on_progress: Callable[[str], None], seen: int) -> int:
+        from grader.outputs import read_progress
+
+        lines = [line[9:] for line in read_progress(self.out_dir) if line.startswith("progress ")]
+        for line in lines[seen:]:
+            on_progress(line)
+        return len(lines)
 
     def _wait_exit(self) -> int | None:
         assert self.process is not None

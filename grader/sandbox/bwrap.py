@@ -108,6 +108,10 @@ class BwrapSandbox(Sandbox):
             close_fds=True,
         )
 
+    def _apply_backend_limits(self, limits: Limits) -> None:
+        if self.cgroup is not None:
+            self.cgroup.set_limits(memory_bytes=limits.memory_mib * 1024 * 1024, max_processes=limits.max_processes)
+
     def _cpu_ms(self) -> float | None:
         return self.cgroup.cpu_ms() if self.cgroup else None
 

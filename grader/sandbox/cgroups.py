@@ -79,6 +79,23 @@ class ControlGroup:
                 "or a delegated, writable cgroup"
             ) from error
 
+    def set_limits(self, *, memory_bytes: int, max_processes: int) -> None:
+        if is_v2():
+            (self.dirs["memory"] / "memory.max").write_text(str(memory_bytes))
+            (self.dirs["pids"] / "pids.max").write_text(str(max_processes))
+        else:
+            memory = self.dirs["memory"]
+            swap_limit = memory / "memory.memsw.limit_in_bytes"
+            # The memory+swap limit must never be below the memory limit, so the order depends on the direction.
+            files = [memory / "memory.limit_in_bytes"] + ([swap_limit] if swap_limit.exists() else [])
+            if memory_bytes > self.memory_bytes:
+                files.reverse()
+            for path in files:
+                path.write_text(str(memory_bytes))
+            (self.dirs["pids"] / "pids.max").write_text(str(max_processes))
+        self.memory_bytes = memory_bytes
+        self.max_processes = max_processes
+
     def procs_files(self) -> list[str]:
         return sorted({str(path / "cgroup.procs") for path in self.dirs.values()})
 
