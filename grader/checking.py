@@ -1,9 +1,9 @@
 """Cases, tolerances and the comparison of a learner's outputs with the reference's.
 
 Runs on the trusted side. An exercise's ``checks.py`` builds ``Case`` objects
-(inputs only); the reference outputs come from running the exercise's probe
-over ``reference_models/`` in this process, so one probe serves the learner,
-the reference and every misconception alike.
+with inputs only. The reference outputs come from running the exercise's
+probe over ``reference_models/`` in this process, so one probe serves the
+learner, the reference and every misconception alike.
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ def _unravel(flat: int, shape: torch.Size) -> tuple[int, ...]:
 
 @dataclasses.dataclass
 class CaseOutcome:
-    """What the sandbox reported for one case: tensors and JSON values, or the error it raised."""
+    """The sandbox's report for one case: tensors and JSON values, or the error it raised."""
 
     tensors: dict[str, torch.Tensor]
     values: dict[str, Any]

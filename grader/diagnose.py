@@ -1,7 +1,7 @@
 """Name the learner's mistake by matching failing outputs against known misconceptions.
 
 Runs on the trusted side. Each misconception of an exercise is a buggy
-solution in ``misconceptions/<id>.py``; it runs through the same probe on the
+solution in ``misconceptions/<id>.py``. It runs through the same probe on the
 same inputs, and a learner whose wrong outputs all agree with one of them gets
 that misconception's message.
 """

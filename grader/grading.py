@@ -316,7 +316,7 @@ def evaluate_run(exercise: Exercise, prepared: PreparedCases, result: Any, log_e
 
 
 def _signal_of(exit_code: int | None) -> int | None:
-    """The signal that ended the process: Popen reports -N, and bubblewrap passes on 128 + N."""
+    """Return the signal that ended the process, or None: Popen reports -N, and bubblewrap passes on 128 + N."""
     if exit_code is None:
         return None
     if exit_code < 0:

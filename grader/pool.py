@@ -1,8 +1,8 @@
 """A pool of pre-warmed, single-use sandboxes.
 
-Each sandbox starts, imports torch inside, and waits for exactly one job;
-after its job it is destroyed and the pool starts a fresh one in the
-background. Nothing of one job can reach the next, since no sandbox runs two.
+Each sandbox starts, imports torch inside, and waits for exactly one job.
+After its job it is destroyed, and the pool starts a fresh one in the
+background. Nothing of one job can reach the next, because no sandbox runs two.
 Runs on the trusted side, in a worker process.
 """
 
@@ -29,7 +29,7 @@ class WarmPool:
         self.limits = limits or Limits()
         self.device = device
         self._ready: queue.Queue[Sandbox] = queue.Queue()
-        self._wanted = threading.Semaphore(size)
+        self._vacancies = threading.Semaphore(size)
         self._closed = threading.Event()
         self._failures = 0
         self._thread = threading.Thread(target=self._fill, name="sandbox-pool", daemon=True)
@@ -37,7 +37,7 @@ class WarmPool:
 
     def _fill(self) -> None:
         while not self._closed.is_set():
-            if not self._wanted.acquire(timeout=0.2):
+            if not self._vacancies.acquire(timeout=0.2):
                 continue
             if self._closed.is_set():
                 break
@@ -47,7 +47,7 @@ class WarmPool:
             except GraderError as error:
                 self._failures += 1
                 logger.error("could not warm a %s sandbox: %s", self.backend.name, error)
-                self._wanted.release()
+                self._vacancies.release()
                 self._closed.wait(min(30.0, 0.5 * 2 ** min(self._failures, 6)))
                 continue
             self._failures = 0
@@ -64,7 +64,7 @@ class WarmPool:
             sandbox = self._ready.get(timeout=timeout_s)
         except queue.Empty as error:
             raise GraderError(f"no warm {self.backend.name} sandbox became ready within {timeout_s} s") from error
-        self._wanted.release()
+        self._vacancies.release()
         return sandbox
 
     def close(self) -> None:

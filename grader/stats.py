@@ -31,10 +31,10 @@ class StandardNormalTest:
 def test_standard_normal_columns(samples: torch.Tensor) -> StandardNormalTest:
     """Test that every column of ``samples`` (N, L) is a standard normal sample.
 
-    Per column: the mean within Z_THRESHOLD standard errors of 0 and the sample
-    variance within Z_THRESHOLD standard errors of 1 (its standard error is
-    sqrt(2 / N) for a normal sample); and a Kolmogorov-Smirnov test of all
-    values against N(0, 1). The false-failure rate is at most
+    Each column's mean must be within Z_THRESHOLD standard errors of 0, and its
+    sample variance within Z_THRESHOLD standard errors of 1 (the standard error
+    of a normal sample's variance is sqrt(2 / N)). A Kolmogorov-Smirnov test
+    compares all values with N(0, 1). The false-failure rate is at most
     2 * L * Z_FALSE_FAILURE + KS_MIN_P_VALUE.
     """
     from scipy import stats
