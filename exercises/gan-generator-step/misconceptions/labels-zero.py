@@ -1,0 +1,12 @@
+"""Misconception: the fakes are compared with label 0, as in the discriminator's loss."""
+import torch
+import torch.nn.functional as F
+
+
+def generator_step(D, G, z, opt_G):
+    fake_logits = D(G(z))
+    loss = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    opt_G.zero_grad()
+    loss.backward()
+    opt_G.step()
+    return loss.item()
