@@ -1,0 +1,12 @@
+"""Misconception: masked scores are set to 0 instead of -inf, so later positions keep weight exp(0)."""
+import math
+
+import torch
+
+
+def causal_attention(q, k, v):
+    positions = q.shape[-2]
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    future = torch.triu(torch.ones(positions, positions, dtype=torch.bool), diagonal=1)
+    scores = scores.masked_fill(future, 0.0)
+    return torch.softmax(scores, dim=-1) @ v

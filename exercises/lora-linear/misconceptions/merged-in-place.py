@@ -1,0 +1,25 @@
+"""Misconception: merged() adds the update to the base layer's weight in place and returns the base layer."""
+import math
+
+import torch
+from torch import nn
+
+
+class LoRALinear(nn.Module):
+    def __init__(self, base, r, alpha):
+        super().__init__()
+        self.base = base
+        for parameter in self.base.parameters():
+            parameter.requires_grad = False
+        self.scaling = alpha / r
+        self.lora_A = nn.Parameter(torch.empty(r, base.in_features))
+        nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))
+        self.lora_B = nn.Parameter(torch.zeros(base.out_features, r))
+
+    def forward(self, x):
+        return self.base(x) + self.scaling * (x @ self.lora_A.T @ self.lora_B.T)
+
+    def merged(self):
+        with torch.no_grad():
+            self.base.weight += self.scaling * self.lora_B @ self.lora_A
+        return self.base

@@ -1,0 +1,18 @@
+"""Misconception: top-p keeps only the tokens whose cumulative probability stays below top_p, dropping the one that crosses it."""
+import torch
+
+
+def next_token_probs(logits, temperature=1.0, top_k=None, top_p=None):
+    scaled = logits / temperature
+    if top_k is not None:
+        kth = torch.topk(scaled, top_k, dim=-1).indices
+        keep = torch.zeros_like(scaled, dtype=torch.bool).scatter(-1, kth, True)
+        scaled = scaled.masked_fill(~keep, float("-inf"))
+    if top_p is not None:
+        probs = torch.softmax(scaled, dim=-1)
+        sorted_probs, order = probs.sort(dim=-1, descending=True)
+        keep_sorted = sorted_probs.cumsum(dim=-1) < top_p
+        keep_sorted[:, 0] = True
+        keep = torch.zeros_like(keep_sorted).scatter(-1, order, keep_sorted)
+        scaled = scaled.masked_fill(~keep, float("-inf"))
+    return torch.softmax(scaled, dim=-1)
