@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run the whole site on this machine: SQLite and a file-system Celery broker
-# under var/ (unless TENSORCRAFT_DATABASE_URL and TENSORCRAFT_BROKER_URL say
-# otherwise), one grading worker and Django's development server.
+# under var/ (unless TENSORCRAFT_DATABASE_URL and TENSORCRAFT_BROKER_URL set
+# others), one grading worker and Django's development server.
 #
 #   scripts/run.sh            then open http://127.0.0.1:8000/
 #
@@ -36,6 +36,9 @@ if ! "$python" manage.py load_content; then
     echo "warning: the content files listed above were rejected; the site starts without their changes" >&2
 fi
 
+# NOTE: on the file-system broker, Celery's prefork pool does not recover when
+# one of its processes is killed (by the kernel's out-of-memory killer, say):
+# gradings then wait forever, so restart this script. Redis has no such problem.
 "$python" -m celery -A config worker -Q cpu,gpu --pool prefork --concurrency "$concurrency" --loglevel INFO &
 worker_pid=$!
 
