@@ -9,6 +9,7 @@ that misconception's message.
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 from grader.checking import Case, CaseOutcome, run_probe, values_close
@@ -52,29 +53,39 @@ def match_misconceptions(
 
 
 def _explains(module: Any, probe: Any, failing: list[Case], outcomes: dict, expected: dict) -> bool:
-    """True when, on every failing case, each wrong output of the learner equals the misconception's.
+    """True when, on every failing case, the learner's outputs are wrong exactly where the misconception's are.
 
-    An output missing from both (a gradient that neither produced) counts as agreeing, but at
-    least one output must actually be compared.
+    Each output that the learner got wrong must equal the misconception's, and
+    each output where the misconception is wrong must be wrong in the same way
+    for the learner, so a misconception that breaks more than the learner's
+    code does is not named. An output missing from both (a gradient that
+    neither produced) counts as agreeing, but at least one output must actually
+    be compared.
     """
     compared = 0
     for case in failing:
         try:
-            buggy = run_probe(probe, module, case)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                buggy = run_probe(probe, module, case)
         except Exception:  # a misconception may not run on every input; then it explains nothing there
             return False
         learner = outcomes[case.id].tensors
-        wrong = [
+        names = [
             name
             for name, reference in expected[case.id].items()
-            if name not in learner or not values_close(learner[name], reference, case.tolerance(name, reference.dtype))
+            if not _close(learner.get(name), reference, case, name) or not _close(buggy.get(name), reference, case, name)
         ]
-        for name in wrong:
+        for name in names:
             if name not in learner and name not in buggy:
                 continue
-            if name not in buggy or name not in learner:
-                return False
-            if not values_close(learner[name], buggy[name], case.tolerance(name, buggy[name].dtype)):
+            if not _close(learner.get(name), buggy.get(name), case, name):
                 return False
             compared += 1
     return compared > 0
+
+
+def _close(got: Any, reference: Any, case: Case, name: str) -> bool:
+    if got is None or reference is None:
+        return got is None and reference is None
+    return values_close(got, reference, case.tolerance(name, reference.dtype))

@@ -1,0 +1,55 @@
+"""Timings of the grader alone: cold sandboxes of each backend, and warm ones from a pool."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from grader.errors import GraderError
+
+logger = logging.getLogger(__name__)
+
+SLUG = "vae-loss"
+SOLUTION = Path(__file__).resolve().parent.parent / "exercises" / SLUG / "variants" / "canonical.py"
+
+
+def solution_source() -> str:
+    return SOLUTION.read_text()
+
+
+def _timed_grade(**options) -> float:
+    from grader.grading import grade
+
+    started = time.perf_counter()
+    verdict = grade(SLUG, solution_source(), **options)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    if verdict.status.value != "passed":
+        raise RuntimeError(f"the benchmark's solution did not pass: {verdict.status.value} {verdict.message}")
+    return elapsed_ms
+
+
+def measure_cold(backend: str, samples: int) -> list[float] | None:
+    """Grade with a new sandbox each time; None when the backend cannot run here."""
+    from grader.sandbox import get_backend
+
+    try:
+        get_backend(backend)
+    except GraderError as error:
+        logger.warning("skipping cold %s: %s", backend, error)
+        return None
+    _timed_grade(backend=backend)  # the first grading also builds and caches the reference outputs
+    return [_timed_grade(backend=backend) for _ in range(samples)]
+
+
+def measure_warm(samples: int, backend: str = "bwrap") -> list[float]:
+    """Grade with a sandbox taken from a warm pool, waiting for the pool to refill between gradings."""
+    from grader.pool import WarmPool
+
+    timings = []
+    with WarmPool(size=1, backend=backend) as pool:
+        _timed_grade(sandbox=pool.acquire())
+        for _ in range(samples):
+            sandbox = pool.acquire()
+            timings.append(_timed_grade(sandbox=sandbox))
+    return timings
