@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 import logging
+import os
 import platform
 import signal
 import time
@@ -26,7 +27,7 @@ from grader.diagnose import match_misconceptions
 from grader.errors import GraderError
 from grader.exercise import Exercise, get_exercise, load_module_from_path
 from grader.harness import protocol
-from grader.outputs import InvalidOutput, last_case_started, read_outputs
+from grader.outputs import InvalidOutput, last_case_started, read_run_outputs
 from grader.sandbox import get_backend
 from grader.sandbox.base import Sandbox
 from grader.submission import forbidden_names_used
@@ -35,6 +36,7 @@ from grader.verdict import STAGE_ORDER, CheckResult, Diagnosis, Reason, Stage, S
 logger = logging.getLogger(__name__)
 
 MAX_OUTPUT_CHARS = 8000
+HIDDEN_CRASH_MESSAGE = "Your code ended the process during the hidden checks, before grading finished."
 LIMIT_REASONS = {
     "wall_time_s": Reason.WALL_TIME_LIMIT,
     "cpu_time_s": Reason.CPU_TIME_LIMIT,
@@ -104,23 +106,41 @@ def check_syntax(source: str) -> str | None:
     return None
 
 
-def write_job(sandbox: Sandbox, exercise: Exercise, source: str, cases: list[Case]) -> None:
+def _case_entries(cases: list[Case]) -> list[dict[str, Any]]:
+    return [
+        {"id": case.id, "visible": case.visible, "inputs": sorted(case.inputs), "params": case.params, "seed": case.seed}
+        for case in cases
+    ]
+
+
+def _save_inputs(cases: list[Case], path: Any) -> None:
     inputs = {
         protocol.tensor_key(case.id, name): tensor.contiguous() for case in cases for name, tensor in case.inputs.items()
     }
-    save_file(inputs, str(sandbox.in_dir / protocol.INPUTS_FILE))
+    save_file(inputs, str(path))
+    # safetensors creates the file with mode 0600; the sandbox's unprivileged user must read it.
+    os.chmod(path, 0o644)
+
+
+def write_job(sandbox: Sandbox, exercise: Exercise, source: str, cases: list[Case]) -> None:
+    """Write the visible cases into the sandbox's input folder and hold the hidden ones back.
+
+    The sandbox moves the hidden cases' files into the input folder only after
+    it has stopped recording the learner's output (see ``grader.harness.protocol``).
+    """
+    visible = [case for case in cases if case.visible]
+    hidden = [case for case in cases if not case.visible]
+    _save_inputs(visible, sandbox.in_dir / protocol.INPUTS_FILE)
     (sandbox.in_dir / protocol.SUBMISSION_FILE).write_text(source)
     (sandbox.in_dir / protocol.PROBE_FILE).write_bytes(exercise.probe_path.read_bytes())
     job = {
         "entry_points": list(exercise.entry_points),
         "forbidden_calls": list(exercise.forbidden_calls),
-        # Visible cases first: the harness silences output from the first hidden case on.
-        "cases": [
-            {"id": case.id, "visible": case.visible, "inputs": sorted(case.inputs), "params": case.params, "seed": case.seed}
-            for case in sorted(cases, key=lambda case: not case.visible)
-        ],
+        "cases": _case_entries(visible),
     }
     (sandbox.in_dir / protocol.JOB_FILE).write_text(json.dumps(job))
+    _save_inputs(hidden, sandbox.held_dir / protocol.HIDDEN_INPUTS_FILE)
+    (sandbox.held_dir / protocol.HIDDEN_JOB_FILE).write_text(json.dumps({"cases": _case_entries(hidden)}))
 
 
 def score_rows(rows: list[CheckResult]) -> tuple[float, Stage | None]:
@@ -240,13 +260,21 @@ def evaluate_run(exercise: Exercise, prepared: PreparedCases, result: Any, log_e
             exercise, LIMIT_REASONS[result.exceeded], exercise.limits.exceeded_message(result.exceeded), output=output
         )
 
-    case_ids = {case.id for case in prepared.cases}
     try:
-        outputs = read_outputs(result.out_dir, max_bytes=exercise.limits.output_bytes, expected_cases=case_ids)
+        outputs = read_run_outputs(
+            result,
+            max_bytes=exercise.limits.output_bytes,
+            visible_cases={case.id for case in prepared.cases if case.visible},
+            hidden_cases={case.id for case in prepared.cases if not case.visible},
+            forbidden_calls=exercise.forbidden_calls,
+        )
     except InvalidOutput as error:
         logger.info("invalid sandbox output: %s", error, extra=log_extra)
         return _error_verdict(exercise, Reason.INVALID_OUTPUT, f"The sandbox's output was rejected: {error}.", output=output)
 
+    if outputs is None and result.hidden_started:
+        # The exit status and the signal could carry a hidden input out, so they are not shown.
+        return _error_verdict(exercise, Reason.CRASHED, HIDDEN_CRASH_MESSAGE, output=output)
     if outputs is None:
         case_id = last_case_started(result.out_dir)
         where = f" while checking {case_id!r}" if case_id and _is_visible(prepared, case_id) else ""

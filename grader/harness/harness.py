@@ -1,4 +1,4 @@
-"""Entry point of the sandbox: import torch, wait for one job, run the probe over the learner's code.
+"""Entry point of the sandbox: import torch, wait for the job, run the probe over the learner's code.
 
 Runs inside the sandbox only. Everything it writes is untrusted on the other
 side: the trusted side re-validates names, shapes, dtypes and sizes, and
@@ -6,16 +6,15 @@ decides the verdict from the tensors alone. The harness exists to make honest
 submissions gradable, not to defend the grader; the sandbox and the trusted
 side do that.
 
-Protocol: the harness prints ``READY_LINE`` once torch is imported, then
-reads one line from standard input. On ``GO_LINE`` it reads the job from
-``/job/in``, writes ``/job/out/outputs.safetensors`` and
-``/job/out/manifest.json``, and exits. Whatever the learner's code prints
-during visible cases goes to standard output; during hidden cases it goes to
-/dev/null.
+The protocol (see ``protocol``) runs the visible cases first and the hidden
+cases second. The hidden cases' inputs appear in ``/job/in`` only after the
+trusted side has stopped recording standard output, so nothing the learner's
+code prints can carry them back to the learner.
 """
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import json
 import os
@@ -28,6 +27,7 @@ import protocol
 
 MAX_MESSAGE_CHARS = 2000
 MAX_TRACEBACK_CHARS = 4000
+MAX_CONTROL_LINE_BYTES = 64
 
 
 class ForbiddenCall(Exception):
@@ -52,11 +52,15 @@ def _describe(error: BaseException) -> dict:
         text = str(error)
     except BaseException:  # a learner's exception whose __str__ raises
         text = "<unprintable>"
+    try:
+        trace = _learner_traceback(error)
+    except BaseException:  # the same, raised again while formatting the traceback
+        trace = ""
     return {
         "kind": kind,
-        "type": type(error).__name__,
+        "type": type(error).__name__[:200],
         "message": text[:MAX_MESSAGE_CHARS],
-        "traceback": _learner_traceback(error),
+        "traceback": trace,
     }
 
 
@@ -118,9 +122,18 @@ def _pipe_fds(reference_fd: int) -> list[int]:
 
 
 def silence_output() -> None:
-    """Send fds 1 and 2 to /dev/null and close every other copy of the output pipe."""
-    sys.stdout.flush()
-    sys.stderr.flush()
+    """Send fds 1 and 2 to /dev/null and close every other copy of the output pipe in this process.
+
+    This only spares the trusted side from reading output it discards: learner
+    code can still reach the pipe (through another process of the sandbox, for
+    one), which is why the trusted side stops recording before any hidden input
+    exists.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # the learner may have replaced or closed the stream
+            pass
     stdout_copies = set(_pipe_fds(1)) | set(_pipe_fds(2))
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
@@ -133,89 +146,143 @@ def silence_output() -> None:
             pass
 
 
+def read_control_line(fd: int) -> bytes:
+    """Read one line of the protocol from ``fd``, byte by byte so that nothing after it is consumed."""
+    line = b""
+    while not line.endswith(b"\n") and len(line) < MAX_CONTROL_LINE_BYTES:
+        try:
+            byte = os.read(fd, 1)
+        except OSError:
+            return b""
+        if not byte:
+            break
+        line += byte
+    return line
+
+
 def _write_progress(out_dir: str, text: str) -> None:
     with open(os.path.join(out_dir, protocol.PROGRESS_FILE), "a") as handle:
         handle.write(text + "\n")
 
 
-def run_job(job_dir: str) -> dict:
-    import torch
-    from safetensors.torch import load_file, save_file
+class Job:
+    """The job's state across both phases: the learner's module, the probe and what is written out."""
 
-    in_dir = os.path.join(job_dir, protocol.IN_DIR)
-    out_dir = os.path.join(job_dir, protocol.OUT_DIR)
-    with open(os.path.join(in_dir, protocol.JOB_FILE)) as handle:
-        job = json.load(handle)
-    inputs = load_file(os.path.join(in_dir, protocol.INPUTS_FILE))
+    def __init__(self, job_dir: str):
+        from safetensors.torch import save
 
-    manifest: dict = {"cases": {}, "load": None, "forbidden": []}
-    tensors: dict = {}
-    violations: list = []
-    install_guards(job.get("forbidden_calls", []), violations)
+        self.in_dir = os.path.join(job_dir, protocol.IN_DIR)
+        self.out_dir = os.path.join(job_dir, protocol.OUT_DIR)
+        self.save_tensors = save
+        self.learner = None
+        self.probe = None
+        self.violations: list = []
+        self.manifest: dict = {"cases": {}, "load": None, "forbidden": []}
+        self.tensors: dict = {}
 
-    started = time.perf_counter()
-    try:
-        learner = _load_module("submission", os.path.join(in_dir, protocol.SUBMISSION_FILE))
-    except SyntaxError as error:
-        manifest["load"] = {
-            "kind": "syntax_error",
-            "type": type(error).__name__,
-            "message": str(error.msg)[:MAX_MESSAGE_CHARS],
-            "line": error.lineno,
-            "offset": error.offset,
-            "text": (error.text or "")[:200],
-        }
-        return {"manifest": manifest, "tensors": tensors, "save": save_file, "out_dir": out_dir}
-    except BaseException as error:  # the learner's module raised while importing, SystemExit included
-        manifest["load"] = dict(_describe(error), kind="import_failed")
-        return {"manifest": manifest, "tensors": tensors, "save": save_file, "out_dir": out_dir}
-    manifest["load_ms"] = (time.perf_counter() - started) * 1000
+    def load(self) -> None:
+        """Import the learner's module and the probe; record a load failure in the manifest."""
+        with open(os.path.join(self.in_dir, protocol.JOB_FILE)) as handle:
+            self.job = json.load(handle)
+        install_guards(self.job.get("forbidden_calls", []), self.violations)
 
-    missing = [name for name in job["entry_points"] if not hasattr(learner, name)]
-    if missing:
-        manifest["load"] = {"kind": "missing_definition", "missing": missing}
-        return {"manifest": manifest, "tensors": tensors, "save": save_file, "out_dir": out_dir}
-
-    probe = _load_module("probe", os.path.join(in_dir, protocol.PROBE_FILE))
-    # Long-running probes (the projects) call probe.report_progress("...") to show progress.
-    probe.report_progress = lambda text: _write_progress(out_dir, "progress " + str(text)[:200])
-    silenced = False
-    for case in job["cases"]:
-        case_id = case["id"]
-        if not case["visible"] and not silenced:
-            silence_output()
-            silenced = True
-        case_inputs = {
-            name: inputs[protocol.tensor_key(case_id, name)].clone() for name in case["inputs"]
-        }
-        _write_progress(out_dir, "case " + case_id)
-        torch.manual_seed(case["seed"])
-        case_started = time.perf_counter()
+        started = time.perf_counter()
         try:
-            raw = probe.run(learner, case_inputs, case["params"])
-            case_tensors, values = protocol.normalize_outputs(raw)
-        except BaseException as error:  # every failure of learner code is reported per case
-            manifest["cases"][case_id] = {"error": _describe(error)}
-            continue
-        for name, value in case_tensors.items():
-            tensors[protocol.tensor_key(case_id, name)] = value.detach().to("cpu").contiguous().clone()
-        manifest["cases"][case_id] = {
-            "values": values,
-            "duration_ms": (time.perf_counter() - case_started) * 1000,
-        }
-    manifest["forbidden"] = sorted(set(violations))
-    return {"manifest": manifest, "tensors": tensors, "save": save_file, "out_dir": out_dir}
+            learner = _load_module("submission", os.path.join(self.in_dir, protocol.SUBMISSION_FILE))
+        except SyntaxError as error:
+            self.manifest["load"] = {
+                "kind": "syntax_error",
+                "type": type(error).__name__,
+                "message": str(error.msg)[:MAX_MESSAGE_CHARS],
+                "line": error.lineno,
+                "offset": error.offset,
+                "text": (error.text or "")[:200],
+            }
+            return
+        except BaseException as error:  # the learner's module raised while importing, SystemExit included
+            self.manifest["load"] = dict(_describe(error), kind="import_failed")
+            return
+        self.manifest["load_ms"] = (time.perf_counter() - started) * 1000
+
+        missing = [name for name in self.job["entry_points"] if not hasattr(learner, name)]
+        if missing:
+            self.manifest["load"] = {"kind": "missing_definition", "missing": missing}
+            return
+        self.learner = learner
+        self.probe = _load_module("probe", os.path.join(self.in_dir, protocol.PROBE_FILE))
+        # Long-running probes (the projects) call probe.report_progress("...") to show progress.
+        out_dir = self.out_dir
+        self.probe.report_progress = lambda text: _write_progress(out_dir, "progress " + str(text)[:200])
+
+    def run_cases(self, cases: list, inputs_file: str) -> None:
+        """Run the probe on each case; start a fresh manifest and tensor set for this phase."""
+        import torch
+        from safetensors.torch import load_file
+
+        self.manifest["cases"] = {}
+        self.tensors = {}
+        if self.learner is None or not cases:
+            return
+        inputs = load_file(os.path.join(self.in_dir, inputs_file))
+        for case in cases:
+            case_id = case["id"]
+            case_inputs = {name: inputs[protocol.tensor_key(case_id, name)].clone() for name in case["inputs"]}
+            _write_progress(self.out_dir, "case " + case_id)
+            torch.manual_seed(case["seed"])
+            case_started = time.perf_counter()
+            try:
+                raw = self.probe.run(self.learner, case_inputs, case["params"])
+                case_tensors, values = protocol.normalize_outputs(raw)
+                # Copying to the CPU can raise too (a tensor on the meta device has no data).
+                copies = {name: value.detach().to("cpu").contiguous().clone() for name, value in case_tensors.items()}
+            except BaseException as error:  # every failure of learner code is reported per case
+                self.manifest["cases"][case_id] = {"error": _describe(error)}
+                continue
+            for name, value in copies.items():
+                self.tensors[protocol.tensor_key(case_id, name)] = value
+            self.manifest["cases"][case_id] = {
+                "values": values,
+                "duration_ms": (time.perf_counter() - case_started) * 1000,
+            }
+
+    def write_results(self) -> None:
+        """Write the tensors, then the manifest; leave ``OUTPUT_FULL_FILE`` behind when they do not fit."""
+        self.manifest["forbidden"] = sorted(set(self.violations))
+        tensor_bytes = self.save_tensors(self.tensors)
+        try:
+            outputs_path = os.path.join(self.out_dir, protocol.OUTPUTS_FILE)
+            with open(outputs_path + ".tmp", "wb") as handle:
+                handle.write(tensor_bytes)
+            os.replace(outputs_path + ".tmp", outputs_path)
+            manifest_path = os.path.join(self.out_dir, protocol.MANIFEST_FILE)
+            with open(manifest_path + ".tmp", "w") as handle:
+                json.dump(self.manifest, handle, default=str)
+            os.replace(manifest_path + ".tmp", manifest_path)
+        except OSError as error:
+            if error.errno == errno.ENOSPC:
+                _mark_output_full(self.out_dir)
+            raise
 
 
-def write_results(result: dict) -> None:
-    out_dir = result["out_dir"]
-    outputs_path = os.path.join(out_dir, protocol.OUTPUTS_FILE)
-    result["save"](result["tensors"], outputs_path + ".tmp")
-    os.replace(outputs_path + ".tmp", outputs_path)
-    manifest_path = os.path.join(out_dir, protocol.MANIFEST_FILE)
-    with open(manifest_path + ".tmp", "w") as handle:
-        json.dump(result["manifest"], handle, default=str)
-    os.replace(manifest_path + ".tmp", manifest_path)
+def _mark_output_full(out_dir: str) -> None:
+    """Tell the supervisor that the results did not fit, freeing the partial tensor file to make room."""
+    for name in (protocol.OUTPUTS_FILE + ".tmp", protocol.MANIFEST_FILE + ".tmp"):
+        try:
+            os.unlink(os.path.join(out_dir, name))
+        except OSError:
+            pass
+    try:
+        os.close(os.open(os.path.join(out_dir, protocol.OUTPUT_FULL_FILE), os.O_WRONLY | os.O_CREAT, 0o644))
+    except OSError:
+        pass
+
+
+def _flush_learner_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # the learner may have replaced or closed the stream
+            pass
 
 
 def main() -> None:
@@ -224,15 +291,31 @@ def main() -> None:
     import safetensors.torch  # noqa: F401
 
     torch.set_num_threads(threads)
-    os.write(1, protocol.READY_LINE)
-    line = sys.stdin.buffer.readline()
-    if line != protocol.GO_LINE:
+    # Private copies of the control channel, made before any learner code runs,
+    # so that learner code that closes or redirects fds 0 and 1 does not stall the protocol.
+    control_in = os.dup(0)
+    control_out = os.dup(1)
+    os.write(control_out, protocol.READY_LINE)
+    if read_control_line(control_in) != protocol.GO_LINE:
         os._exit(3)
-    sys.stdin.close()
-    result = run_job(protocol.JOB_DIR)
-    write_results(result)
-    sys.stdout.flush()
-    sys.stderr.flush()
+
+    job = Job(protocol.JOB_DIR)
+    job.load()
+    job.run_cases(job.job["cases"], protocol.INPUTS_FILE)
+    job.write_results()
+    _flush_learner_streams()
+    # The newline first puts the marker at the start of a line even after a partial line of learner output.
+    os.write(control_out, b"\n" + protocol.VISIBLE_DONE_LINE)
+    if read_control_line(control_in) != protocol.HIDDEN_GO_LINE:
+        os._exit(3)
+
+    silence_output()
+    hidden_cases: list = []
+    if job.learner is not None:
+        with open(os.path.join(job.in_dir, protocol.HIDDEN_JOB_FILE)) as handle:
+            hidden_cases = json.load(handle)["cases"]
+    job.run_cases(hidden_cases, protocol.HIDDEN_INPUTS_FILE)
+    job.write_results()
     # Leave at once: threads the learner started must not keep the sandbox alive.
     os._exit(0)
 

@@ -1,8 +1,22 @@
-"""File names and value conversions shared by the harness and the trusted side.
+"""File names, protocol lines and value conversions shared by the harness and the trusted side.
 
 This module runs on both sides of the sandbox, so it imports only the standard
 library and torch. The harness imports it as the top-level module
 ``protocol``; the trusted side imports it as ``grader.harness.protocol``.
+
+A run has two phases, so that no input of a hidden case exists in the sandbox
+while anything the learner's code prints can still reach the learner:
+
+1. The harness prints ``READY_LINE`` once torch is imported and waits.
+2. The trusted side writes ``job.json`` and ``inputs.safetensors`` (visible
+   cases only) into the input folder and sends ``GO_LINE``.
+3. The harness runs the visible cases, writes ``manifest.json`` and
+   ``outputs.safetensors``, prints ``VISIBLE_DONE_LINE`` and waits.
+4. The trusted side keeps a copy of those two files, stops recording standard
+   output, moves ``hidden-job.json`` and ``hidden-inputs.safetensors`` into
+   the input folder and sends ``HIDDEN_GO_LINE``.
+5. The harness runs the hidden cases with its output sent to /dev/null,
+   writes both files again (now for the hidden cases) and exits.
 """
 
 from __future__ import annotations
@@ -15,14 +29,20 @@ IN_DIR = "in"
 OUT_DIR = "out"
 JOB_FILE = "job.json"
 INPUTS_FILE = "inputs.safetensors"
+HIDDEN_JOB_FILE = "hidden-job.json"
+HIDDEN_INPUTS_FILE = "hidden-inputs.safetensors"
 SUBMISSION_FILE = "submission.py"
 PROBE_FILE = "probe.py"
 MANIFEST_FILE = "manifest.json"
 OUTPUTS_FILE = "outputs.safetensors"
 PROGRESS_FILE = "progress.txt"
+# Left by the harness when its results did not fit into the output folder.
+OUTPUT_FULL_FILE = "output-full"
 
 READY_LINE = b"tensorcraft-harness-ready\n"
 GO_LINE = b"go\n"
+VISIBLE_DONE_LINE = b"tensorcraft-visible-cases-done\n"
+HIDDEN_GO_LINE = b"hidden\n"
 
 # Keys in a safetensors file are "<case id>/<output name>".
 KEY_SEPARATOR = "/"

@@ -30,6 +30,11 @@ HARNESS_DIR = Path(__file__).resolve().parent.parent / "harness"
 READY_TIMEOUT_S = 120
 # Learner output kept for display; the rest is read and dropped.
 MAX_STDOUT_BYTES = 64 * 1024
+# How often the supervisor reads the backend's memory and process counters during a run.
+LIMIT_POLL_INTERVAL_S = 0.2
+# How long the supervisor keeps reading output after the sandbox's main process has exited.
+DRAIN_AFTER_EXIT_S = 2.0
+HIDDEN_FILES = (protocol.HIDDEN_JOB_FILE, protocol.HIDDEN_INPUTS_FILE)
 
 
 def sandbox_root() -> Path:
@@ -39,18 +44,81 @@ def sandbox_root() -> Path:
 
 
 @dataclasses.dataclass
+class PhaseFiles:
+    """Copies of the manifest and tensor file as the harness left them after the visible cases.
+
+    Both are untrusted bytes, None where the file did not exist. ``problem`` is the
+    reason they could not be read safely (a link, a FIFO, a file over its size cap).
+    """
+
+    manifest: bytes | None
+    outputs: bytes | None
+    problem: str | None = None
+
+
+@dataclasses.dataclass
 class RunResult:
     """What the trusted side learns from one run, besides the files in the output folder."""
 
     exit_code: int | None
     exceeded: str | None  # the name of a limit from grader.limits, or None
-    stdout: bytes
+    stdout: bytes  # output of the visible phase only
     stdout_truncated: bool
     wall_ms: float
     cpu_ms: float | None
     out_dir: Path
     backend: str
     image: str = ""
+    # None when the harness never reported the end of the visible cases.
+    visible: PhaseFiles | None = None
+    # True once the hidden cases' inputs were handed to the sandbox.
+    hidden_started: bool = False
+
+
+class StdoutRecorder:
+    """Keep the sandbox's output up to the end-of-visible-cases marker, and drop everything after it.
+
+    The marker may arrive split across reads, and learner code may print it
+    first: then recording simply stops earlier, which hides nothing secret,
+    because the hidden inputs are handed in only after recording stopped.
+    """
+
+    def __init__(self, max_bytes: int = MAX_STDOUT_BYTES):
+        self.max_bytes = max_bytes
+        self.kept = bytearray()
+        self.truncated = False
+        self.stopped = False
+        self._pending = b""
+
+    def feed(self, chunk: bytes) -> bool:
+        """Record ``chunk``; return True when it completes the marker, which stops the recording."""
+        if self.stopped:
+            return False
+        data = self._pending + chunk
+        index = data.find(protocol.VISIBLE_DONE_LINE)
+        if index >= 0:
+            before = data[:index]
+            # The harness writes a newline before the marker; it is not the learner's.
+            self._keep(before[:-1] if before.endswith(b"\n") else before)
+            self._pending = b""
+            self.stopped = True
+            return True
+        # Hold back a tail that could be the start of a marker split across reads.
+        split = max(0, len(data) - (len(protocol.VISIBLE_DONE_LINE) - 1))
+        self._keep(data[:split])
+        self._pending = data[split:]
+        return False
+
+    def finish(self) -> None:
+        if not self.stopped:
+            self._keep(self._pending)
+            self._pending = b""
+
+    def _keep(self, data: bytes) -> None:
+        room = self.max_bytes - len(self.kept)
+        if len(data) > room:
+            self.truncated = True
+        self.kept += data[: max(room, 0)]
 
 
 class Sandbox(abc.ABC):
@@ -64,6 +132,8 @@ class Sandbox(abc.ABC):
         self.host_dir = sandbox_root() / self.id
         self.in_dir = self.host_dir / protocol.IN_DIR
         self.out_dir = self.host_dir / protocol.OUT_DIR
+        # The hidden cases' files wait here, outside every folder the sandbox can see.
+        self.held_dir = self.host_dir / "held"
         self.process: subprocess.Popen | None = None
         self.started_at = time.monotonic()
         self.ready = False
@@ -113,6 +183,7 @@ class Sandbox(abc.ABC):
         self.host_dir.mkdir(mode=0o711)
         self.in_dir.mkdir(mode=0o755)
         self.out_dir.mkdir(mode=0o777)
+        self.held_dir.mkdir(mode=0o700)
         self._prepare_out_dir()
         try:
             self.process = self._launch()
@@ -167,37 +238,42 @@ class Sandbox(abc.ABC):
         self.ready_ms = (time.monotonic() - self.started_at) * 1000
 
     def run(self, on_progress: Callable[[str], None] | None = None) -> RunResult:
-        """Hand the job in ``in_dir`` to the harness and supervise it until it exits or a limit is hit."""
+        """Hand the job in ``in_dir`` to the harness and supervise it until it exits or a limit is hit.
+
+        The job's hidden files wait in ``held_dir`` until the harness reports the
+        end of the visible cases; only then are they moved into ``in_dir``.
+        ``on_progress`` receives progress lines of the visible cases only.
+        """
         if self.used:
             raise GraderError(f"sandbox {self.id} was already used; sandboxes are single use")
         self.used = True
         if not self.ready:
             self.wait_ready()
-        assert self.process is not None and self.process.stdin is not None and self.process.stdout is not None
+        assert self.process is not None and self.process.stdout is not None
 
         cpu_before = self._cpu_ms() or 0.0
         started = time.monotonic()
         deadline = started + self.limits.wall_time_s
-        try:
-            self.process.stdin.write(protocol.GO_LINE)
-            self.process.stdin.close()
-        except BrokenPipeError:
-            pass
+        self._send_control(protocol.GO_LINE, last=False)
 
-        stdout = bytearray()
-        truncated = False
+        recorder = StdoutRecorder()
+        visible: PhaseFiles | None = None
         exceeded: str | None = None
         fd = self.process.stdout.fileno()
         stream_open = True
+        exited_at: float | None = None
         progress_seen = 0
         last_progress_check = 0.0
+        last_limit_check = 0.0
         while True:
-            if on_progress is not None and time.monotonic() - last_progress_check > 0.5:
-                last_progress_check = time.monotonic()
-                progress_seen = self._report_progress(on_progress, progress_seen)
-            if self.process.poll() is not None and not stream_open:
-                break
             now = time.monotonic()
+            if on_progress is not None and not recorder.stopped and now - last_progress_check > 0.5:
+                last_progress_check = now
+                progress_seen = self._report_progress(on_progress, progress_seen)
+            if exited_at is None and self.process.poll() is not None:
+                exited_at = now
+            if exited_at is not None and (not stream_open or now - exited_at > DRAIN_AFTER_EXIT_S):
+                break
             if now >= deadline:
                 exceeded = "wall_time_s"
                 break
@@ -205,21 +281,26 @@ class Sandbox(abc.ABC):
             if cpu_now is not None and cpu_now - cpu_before > self.limits.cpu_time_s * 1000:
                 exceeded = "cpu_time_s"
                 break
+            if now - last_limit_check > LIMIT_POLL_INTERVAL_S:
+                last_limit_check = now
+                exceeded = self._limit_hit()
+                if exceeded is not None:
+                    break
             if stream_open:
                 readable, _, _ = select.select([fd], [], [], min(0.05, deadline - now))
                 if readable:
                     chunk = os.read(fd, 65536)
                     if not chunk:
                         stream_open = False
-                    else:
-                        room = MAX_STDOUT_BYTES - len(stdout)
-                        truncated = truncated or len(chunk) > room
-                        stdout += chunk[: max(room, 0)]
+                    elif recorder.feed(chunk):
+                        visible = self._keep_visible_files()
+                        self._hand_in_hidden_files()
             else:
                 try:
-                    self.process.wait(timeout=min(0.05, deadline - now))
+                    self.process.wait(timeout=min(0.05, max(deadline - now, 0.001)))
                 except subprocess.TimeoutExpired:
                     pass
+        recorder.finish()
 
         wall_ms = (time.monotonic() - started) * 1000
         cpu_after = self._cpu_ms()
@@ -230,14 +311,55 @@ class Sandbox(abc.ABC):
         return RunResult(
             exit_code=exit_code,
             exceeded=exceeded,
-            stdout=bytes(stdout),
-            stdout_truncated=truncated,
+            stdout=bytes(recorder.kept),
+            stdout_truncated=recorder.truncated,
             wall_ms=wall_ms,
             cpu_ms=None if cpu_after is None else cpu_after - cpu_before,
             out_dir=self.out_dir,
             backend=self.backend_name,
             image=self.image,
+            visible=visible,
+            hidden_started=visible is not None,
         )
+
+    def _send_control(self, line: bytes, *, last: bool) -> None:
+        assert self.process is not None and self.process.stdin is not None
+        try:
+            os.write(self.process.stdin.fileno(), line)
+            if last:
+                self.process.stdin.close()
+        except (BrokenPipeError, ValueError):
+            # The harness is gone or closed its end, and the supervision loop will detect its exit.
+            pass
+
+    def _keep_visible_files(self) -> PhaseFiles:
+        """Copy the visible phase's manifest and tensors, then delete them from the output folder.
+
+        Deleting them means a run that dies during the hidden cases leaves no
+        manifest behind, so it reads as a crash rather than as missing results.
+        """
+        from grader.outputs import MAX_MANIFEST_BYTES, InvalidOutput, read_regular_file
+
+        try:
+            files = PhaseFiles(
+                manifest=read_regular_file(self.out_dir, protocol.MANIFEST_FILE, MAX_MANIFEST_BYTES),
+                outputs=read_regular_file(self.out_dir, protocol.OUTPUTS_FILE, self.limits.output_bytes),
+            )
+        except InvalidOutput as error:
+            return PhaseFiles(manifest=None, outputs=None, problem=str(error))
+        for name in (protocol.MANIFEST_FILE, protocol.OUTPUTS_FILE):
+            try:
+                os.unlink(self.out_dir / name)
+            except OSError:
+                pass
+        return files
+
+    def _hand_in_hidden_files(self) -> None:
+        for name in HIDDEN_FILES:
+            held = self.held_dir / name
+            if held.exists():
+                os.replace(held, self.in_dir / name)
+        self._send_control(protocol.HIDDEN_GO_LINE, last=True)
 
     def _report_progress(self, on_progress: Callable[[str], None], seen: int) -> int:
         from grader.outputs import read_progress
@@ -260,6 +382,10 @@ class Sandbox(abc.ABC):
                 return None
 
     def _output_full(self) -> str | None:
+        # The harness leaves this file when its results do not fit. Learner code can create it too,
+        # which only turns its own verdict into an output-limit error.
+        if os.path.lexists(self.out_dir / protocol.OUTPUT_FULL_FILE):
+            return "output_bytes"
         if not getattr(self, "_out_mounted", False):
             return None
         usage = shutil.disk_usage(self.out_dir)

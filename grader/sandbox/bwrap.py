@@ -1,9 +1,11 @@
-"""The bubblewrap backend: a new namespace for everything, a read-only root, cgroup limits.
+"""The bubblewrap backend: new namespaces, a read-only root, cgroup limits, an unprivileged user.
 
-The sandbox sees the system libraries, the Python runtime with its installed
-packages, the harness, and the job's own folders; nothing of this repository
-(reference models, exercises, other submissions), no network and no secrets
-from the environment. Runs on the trusted side.
+bwrap runs as root without a user namespace, so that it can mount what the
+sandbox needs. The sandbox's first process then switches to the unprivileged
+user with ``setpriv`` and execs the harness. Learner code therefore runs as
+uid 65534 on the host too, with no capabilities and ``no_new_privs`` set.
+(With a user namespace, a root-started bwrap would map the sandbox's user to
+host uid 0.) Runs on the trusted side.
 """
 
 from __future__ import annotations
@@ -19,18 +21,21 @@ from grader.harness import protocol
 from grader.limits import Limits
 from grader.sandbox.base import HARNESS_DIR, Backend, Sandbox
 from grader.sandbox.cgroups import ControlGroup, join_command
+from grader.sandbox.runtime import (
+    ETC_FILES,
+    HARNESS_MOUNT,
+    SANDBOX_GID,
+    SANDBOX_UID,
+    SYSTEM_DIRS,
+    WORK_DIR,
+    harness_command,
+    runtime_dirs,
+    sandbox_environment,
+)
 
 logger = logging.getLogger(__name__)
 
-SANDBOX_UID = 65534  # nobody
-SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64")
-ETC_FILES = ("/etc/ld.so.cache", "/etc/localtime")
-
-
-def _runtime_dirs() -> list[str]:
-    """The folders the Python runtime and its packages live in."""
-    dirs = {sys.base_prefix, sys.prefix, os.path.dirname(os.path.realpath(sys.executable))}
-    return sorted(d for d in dirs if not any(d.startswith(s + "/") for s in SYSTEM_DIRS))
+SETPRIV = "/usr/bin/setpriv"
 
 
 def _system_args() -> list[str]:
@@ -45,6 +50,25 @@ def _system_args() -> list[str]:
     return args
 
 
+def _parent_dirs_args(paths: list[str]) -> list[str]:
+    """Create each mount point's parent folders with mode 0755.
+
+    bwrap would otherwise copy a parent's mode from the host, and a host folder
+    such as /root (mode 0700) would stop the unprivileged user from reaching
+    the Python runtime below it.
+    """
+    args: list[str] = []
+    created: set[str] = set()
+    for path in paths:
+        parts = Path(path).parts[1:-1]
+        for depth in range(1, len(parts) + 1):
+            parent = "/" + "/".join(parts[:depth])
+            if parent not in created and parent not in SYSTEM_DIRS:
+                created.add(parent)
+                args += ["--perms", "0755", "--dir", parent]
+    return args
+
+
 class BwrapSandbox(Sandbox):
     backend_name = "bwrap"
 
@@ -54,41 +78,52 @@ class BwrapSandbox(Sandbox):
         self.cgroup: ControlGroup | None = None
 
     def command(self) -> list[str]:
-        python = sys.executable
+        runtime = runtime_dirs()
         args = [
             self.bwrap_path,
-            "--unshare-all",
+            # Every namespace but the user namespace; see the module docstring.
+            "--unshare-ipc",
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
             "--die-with-parent",
             "--new-session",
+            # setpriv needs these two to switch users; it drops them with the switch.
             "--cap-drop", "ALL",
-            "--uid", str(SANDBOX_UID),
-            "--gid", str(SANDBOX_UID),
+            "--cap-add", "CAP_SETUID",
+            "--cap-add", "CAP_SETGID",
             "--hostname", "sandbox",
             *_system_args(),
-        ]
-        for path in _runtime_dirs():
+            *_parent_dirs_args(runtime + [HARNESS_MOUNT, f"{protocol.JOB_DIR}/{protocol.IN_DIR}"]),
+        ]  # fmt: skip
+        for path in runtime:
             args += ["--ro-bind", path, path]
         args += [
-            "--ro-bind", str(HARNESS_DIR), "/harness",
+            "--ro-bind", str(HARNESS_DIR), HARNESS_MOUNT,
             "--ro-bind", str(self.in_dir), f"{protocol.JOB_DIR}/{protocol.IN_DIR}",
             "--bind", str(self.out_dir), f"{protocol.JOB_DIR}/{protocol.OUT_DIR}",
             "--proc", "/proc",
             "--dev", "/dev",
             "--size", str(self.limits.tmpfs_mib * 1024 * 1024),
-            "--tmpfs", "/tmp",
+            "--perms", "1777",
+            "--tmpfs", WORK_DIR,
             "--remount-ro", "/",
             "--clearenv",
-            "--setenv", "PATH", "/usr/bin:/bin",
-            "--setenv", "HOME", "/tmp",
-            "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
-            "--setenv", "PYTHONHASHSEED", "0",
-            "--setenv", "OMP_NUM_THREADS", "1",
-            "--setenv", "MKL_NUM_THREADS", "1",
-            "--setenv", "OPENBLAS_NUM_THREADS", "1",
-            "--setenv", "TENSORCRAFT_THREADS", "1",
-            "--chdir", "/tmp",
-            python, "-E", "-s", "-B", "/harness/harness.py",
-        ]
+        ]  # fmt: skip
+        for name, value in sandbox_environment().items():
+            args += ["--setenv", name, value]
+        args += [
+            "--chdir", WORK_DIR,
+            SETPRIV,
+            f"--reuid={SANDBOX_UID}",
+            f"--regid={SANDBOX_GID}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--no-new-privs",
+            "--",
+            *harness_command(sys.executable),
+        ]  # fmt: skip
         return args
 
     def _launch(self) -> subprocess.Popen:
@@ -149,6 +184,8 @@ class BwrapBackend(Backend):
     def unavailable_reason(self) -> str | None:
         if self.bwrap_path is None:
             return "bubblewrap is not installed (Debian: apt-get install bubblewrap)"
+        if not os.access(SETPRIV, os.X_OK):
+            return f"{SETPRIV} is missing (Debian: apt-get install util-linux)"
         if not Path("/sys/fs/cgroup").is_dir():
             return "no cgroup file system at /sys/fs/cgroup"
         if os.geteuid() != 0:

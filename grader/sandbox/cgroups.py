@@ -45,6 +45,29 @@ class ControlGroup:
         self.dirs: dict[str, Path] = {}
         self._create()
 
+    @classmethod
+    def of_process(cls, pid: int) -> "ControlGroup":
+        """Observe the cgroups that process ``pid`` is in (a container's, say) without creating or limiting any.
+
+        Only the reading methods (``cpu_ms``, ``memory_exceeded``,
+        ``processes_exceeded``, ``pids``) apply to the result. Raises ``OSError``
+        when the process is gone.
+        """
+        group = cls.__new__(cls)
+        group.name = f"pid {pid}"
+        group.memory_bytes = group.max_processes = 0
+        group.dirs = {}
+        for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            relative = path.lstrip("/")
+            if controllers == "" and is_v2():
+                for controller in V1_CONTROLLERS:
+                    group.dirs[controller] = CGROUP_ROOT / relative
+            for controller in controllers.split(","):
+                if controller in V1_CONTROLLERS and not is_v2():
+                    group.dirs[controller] = CGROUP_ROOT / controller / relative
+        return group
+
     def _create(self) -> None:
         own = _own_paths()
         try:
@@ -184,7 +207,11 @@ class ControlGroup:
 
 def join_command(procs_files: list[str]) -> list[str]:
     """Return a shell prefix that moves itself into the cgroups, then execs the rest of the command."""
-    script = 'for f in $TC_CGROUP_PROCS; do echo $$ > "$f" || exit 97; done; unset TC_CGROUP_PROCS; exec "$@"'
+    # "ulimit -c 0": a crash must not hand a core dump of the sandbox to the host's core handler.
+    script = (
+        'for f in $TC_CGROUP_PROCS; do echo $$ > "$f" || exit 97; done; unset TC_CGROUP_PROCS; '
+        'ulimit -c 0; exec "$@"'
+    )
     return ["/bin/sh", "-c", script, "sandbox-launcher"]
 
 
