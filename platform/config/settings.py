@@ -140,9 +140,11 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
-# A task is acknowledged only when it finishes, and a worker that dies
-# mid-task puts it back on the queue, so a worker crash does not lose a
-# submission. A broker that loses its messages still can.
+# A task is acknowledged only when it finishes, and a pool process that dies
+# mid-task puts it back on the queue. A worker killed as a whole leaves the
+# message unacknowledged until the broker's visibility timeout (3600 s by
+# default on Redis), and a broker without persistence can lose it, so the
+# sweep scheduled below re-enqueues such submissions from the database.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # One task at a time per worker process, because a grading uses a whole sandbox.
@@ -154,6 +156,26 @@ CELERY_TASK_QUEUES = [Queue(name, Exchange(name, type="direct"), routing_key=nam
 CELERY_TASK_DEFAULT_QUEUE = "cpu"
 CELERY_TASK_DEFAULT_EXCHANGE = "cpu"
 CELERY_TASK_DEFAULT_ROUTING_KEY = "cpu"
+# Celery beat runs the sweep that re-enqueues submissions whose message was
+# lost: a row still queued after TENSORCRAFT_REQUEUE_QUEUED_AFTER_S seconds,
+# or still running after TENSORCRAFT_REQUEUE_RUNNING_AFTER_S seconds (longer
+# than any exercise's wall-time limit plus a sandbox start).
+TENSORCRAFT_REQUEUE_QUEUED_AFTER_S = int(os.environ.get("TENSORCRAFT_REQUEUE_QUEUED_AFTER_S", "300"))
+TENSORCRAFT_REQUEUE_RUNNING_AFTER_S = int(os.environ.get("TENSORCRAFT_REQUEUE_RUNNING_AFTER_S", "900"))
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stuck-submissions": {
+        "task": "learning.sweep.requeue_stuck_submissions",
+        "schedule": 60.0,
+        "options": {"queue": "cpu", "expires": 60.0},
+    },
+}
+
+# Each worker pool process keeps this many sandboxes started and waiting for a
+# job, so that a grading skips the sandbox start; 0 starts each on demand.
+# Only exercises of TENSORCRAFT_SANDBOX_POOL_DEVICE use the pool.
+TENSORCRAFT_SANDBOX = os.environ.get("TENSORCRAFT_SANDBOX") or None
+TENSORCRAFT_SANDBOX_POOL_SIZE = int(os.environ.get("TENSORCRAFT_SANDBOX_POOL_SIZE", "1"))
+TENSORCRAFT_SANDBOX_POOL_DEVICE = os.environ.get("TENSORCRAFT_SANDBOX_POOL_DEVICE", "cpu")
 
 LOGGING = {
     "version": 1,

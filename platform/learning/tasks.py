@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 
 from celery import Task, shared_task
-from celery.signals import worker_init
+from celery.signals import worker_init, worker_process_init, worker_process_shutdown
+from django.conf import settings
 
 from learning import messages
 from learning.services import submission_fail, submission_mark_running, verdict_record
@@ -21,6 +22,10 @@ logger = logging.getLogger(__name__)
 # this many times, after RETRY_BASE_DELAY_S, then twice that, and so on.
 MAX_RETRIES = 3
 RETRY_BASE_DELAY_S = 5
+
+# The warm sandbox pool of this worker pool process, or None when the pool is
+# disabled or this process is not a worker pool process.
+sandbox_pool = None
 
 
 class GradingTask(Task):
@@ -50,12 +55,24 @@ def grade_submission(self, submission_id: int) -> None:
 
     log_extra = {"submission_id": submission_id}
     try:
-        verdict = grading.grade(
-            submission.exercise.slug,
-            submission.source,
-            variant_seed=submission.variant_seed,
-            submission_id=submission_id,
-        )
+        options = {}
+        if sandbox_pool is not None and submission.exercise.device == sandbox_pool.device:
+            options["sandbox"] = sandbox_pool.acquire()
+            logger.info("grading submission %s in a warm sandbox from the pool", submission_id, extra=log_extra)
+        try:
+            verdict = grading.grade(
+                submission.exercise.slug,
+                submission.source,
+                variant_seed=submission.variant_seed,
+                submission_id=submission_id,
+                **options,
+            )
+        except BaseException:
+            # grade() destroys the sandbox it is given, except when loading the
+            # exercise or preparing its cases raises. destroy() is idempotent.
+            if "sandbox" in options:
+                options["sandbox"].destroy()
+            raise
     except GraderError as error:
         if self.request.retries >= MAX_RETRIES:
             logger.error(
@@ -90,3 +107,35 @@ def preload_grader(**kwargs) -> None:
     it is safe.
     """
     from grader import grading  # noqa: F401
+
+
+@worker_process_init.connect
+def start_sandbox_pool(**kwargs) -> None:
+    """Start the warm sandbox pool of this worker pool process, unless TENSORCRAFT_SANDBOX_POOL_SIZE is 0.
+
+    Each pool process owns its sandboxes, because a forked copy of another
+    process's pool thread would not run.
+    """
+    global sandbox_pool
+    size = settings.TENSORCRAFT_SANDBOX_POOL_SIZE
+    if size <= 0:
+        return
+    from grader.errors import GraderError
+    from grader.pool import WarmPool
+
+    try:
+        sandbox_pool = WarmPool(
+            size=size, backend=settings.TENSORCRAFT_SANDBOX, device=settings.TENSORCRAFT_SANDBOX_POOL_DEVICE
+        )
+    except GraderError as error:
+        # Without a pool each grading starts its own sandbox and reports its own fault.
+        logger.error("cannot start the warm sandbox pool: %s", error)
+
+
+@worker_process_shutdown.connect
+def close_sandbox_pool(**kwargs) -> None:
+    """Destroy the waiting sandboxes of this worker pool process."""
+    global sandbox_pool
+    if sandbox_pool is not None:
+        sandbox_pool.close()
+        sandbox_pool = None
