@@ -44,10 +44,17 @@ def exercise_source(exercise: Exercise):
     return get_exercise(exercise.slug)
 
 
-def exercise_slugs_active(slugs: list[str]) -> list[str]:
-    """Keep the slugs, in their order, that name an active exercise."""
-    active = set(Exercise.objects.filter(slug__in=slugs, is_active=True).values_list("slug", flat=True))
-    return [slug for slug in slugs if slug in active]
+def exercise_list_for_slugs(slugs: list[str]) -> list[Exercise]:
+    """Return the active exercises named in ``slugs``, in the order of ``slugs``; unknown slugs are skipped."""
+    by_slug = {exercise.slug: exercise for exercise in Exercise.objects.filter(slug__in=slugs, is_active=True)}
+    return [by_slug[slug] for slug in slugs if slug in by_slug]
+
+
+def lesson_list_for_exercise(*, slug: str) -> list[Lesson]:
+    """Return the lessons whose front matter lists the exercise ``slug``, in the lesson list's order."""
+    # Filtered in Python because JSONField containment lookups do not work on
+    # SQLite; there are tens of lessons, so reading them all is cheap.
+    return [lesson for lesson in lesson_list() if slug in lesson.exercise_slugs]
 
 
 def lesson_list() -> QuerySet[Lesson]:

@@ -13,8 +13,8 @@ def lesson_detail(request, slug: str):
     lesson = selectors.lesson_get(slug=slug)
     if lesson is None:
         raise Http404("No lesson with this name.")
-    exercises = selectors.exercise_slugs_active(lesson.exercise_slugs)
-    return render(request, "catalogue/lesson_detail.html", {"lesson": lesson, "exercise_slugs": exercises})
+    exercises = selectors.exercise_list_for_slugs(lesson.exercise_slugs)
+    return render(request, "catalogue/lesson_detail.html", {"lesson": lesson, "exercises": exercises})
 
 
 def question_list(request):

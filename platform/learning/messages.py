@@ -43,3 +43,11 @@ GRADER_FAILED = LearnerMessage(
     "The grader failed while grading this submission, so it does not count against you. "
     "Please submit it again in a few minutes.",
 )
+REVIEW_RATING_INVALID = LearnerMessage(
+    "review-rating-invalid",
+    "Choose one of Again, Hard, Good or Easy to rate your answer.",
+)
+REVIEW_RECORDED = LearnerMessage(
+    "review-recorded",
+    "Rating saved. This question comes back on {due}.",
+)

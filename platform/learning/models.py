@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from catalogue.models import Exercise
+from catalogue.models import Exercise, Question
 
 
 class Submission(models.Model):
@@ -57,3 +57,51 @@ class Submission(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL_STATUSES
+
+
+class QuestionCard(models.Model):
+    """One learner's spaced-repetition state for one interview question.
+
+    ``card`` is the ``fsrs.Card`` serialized by ``Card.to_dict()``; ``due`` is
+    copied from it so the practice queue can be ordered in SQL.
+    """
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="question_cards")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="cards")
+    card = models.JSONField()
+    due = models.DateTimeField()
+    review_count = models.PositiveIntegerField(default=0)
+    last_reviewed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "question"], name="question_card_unique_learner_question"),
+        ]
+        indexes = [models.Index(fields=["learner", "due"], name="question_card_learner_due")]
+
+    def __str__(self) -> str:
+        return f"card of {self.question_id} for {self.learner_id} (due {self.due:%Y-%m-%d %H:%M})"
+
+
+class QuestionReview(models.Model):
+    """One self-rated review of a question, kept for the learner's history after the card moves on."""
+
+    class Rating(models.IntegerChoices):
+        # The values are fsrs.Rating's, so they convert with fsrs.Rating(value).
+        AGAIN = 1, "Again"
+        HARD = 2, "Hard"
+        GOOD = 3, "Good"
+        EASY = 4, "Easy"
+
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="question_reviews")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="reviews")
+    rating = models.PositiveSmallIntegerField(choices=Rating.choices)
+    reviewed_at = models.DateTimeField(default=timezone.now)
+    due_after = models.DateTimeField(help_text="When the card became due again after this review.")
+
+    class Meta:
+        ordering = ["-reviewed_at", "-id"]
+        indexes = [models.Index(fields=["learner", "reviewed_at"], name="question_review_learner_time")]
+
+    def __str__(self) -> str:
+        return f"review of {self.question_id} by {self.learner_id}: {self.get_rating_display()}"

@@ -12,12 +12,13 @@ import logging
 import os
 from typing import Any
 
+import fsrs
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from catalogue.models import Exercise
+from catalogue.models import Exercise, Question
 from catalogue.selectors import exercise_source
 from grader.errors import SubmissionError
 from grader.notebooks import graded_cell_count
@@ -25,7 +26,7 @@ from grader.submission import MAX_NOTEBOOK_BYTES, MAX_SOURCE_BYTES, source_from_
 from grader.verdict import Reason
 from learning import messages
 from learning.messages import LearnerMessage
-from learning.models import Submission
+from learning.models import QuestionCard, QuestionReview, Submission
 
 logger = logging.getLogger(__name__)
 
@@ -269,3 +270,39 @@ def _enqueue_grading(*, submission_id: int, queue: str) -> None:
 def _clean_filename(filename: str) -> str:
     name = os.path.basename(filename.replace("\\", "/")).strip()
     return name[-255:] or DEFAULT_FILENAME
+
+
+# FSRS-6 default weights and 90 % desired retention (fsrs 6.3.2). Fuzzing
+# spreads the due dates of cards with intervals of a few days or more, so the
+# reviews of questions learned together do not all fall on one day.
+QUESTION_SCHEDULER = fsrs.Scheduler()
+
+
+def question_review_record(
+    *, learner, question: Question, rating: int, reviewed_at: datetime.datetime | None = None
+) -> QuestionCard:
+    """Store the learner's self-rating of ``question`` and move its card to the due date FSRS computes.
+
+    ``rating`` is a ``QuestionReview.Rating`` value (1 Again to 4 Easy); any
+    other value raises ``ValueError``. ``reviewed_at`` defaults to now and
+    must be timezone-aware.
+    """
+    rating = QuestionReview.Rating(rating)
+    reviewed_at = reviewed_at or timezone.now()
+
+    with transaction.atomic():
+        stored = QuestionCard.objects.select_for_update().filter(learner=learner, question=question).first()
+        card = fsrs.Card.from_dict(stored.card) if stored is not None else fsrs.Card(due=reviewed_at)
+        card, _ = QUESTION_SCHEDULER.review_card(card, fsrs.Rating(rating.value), review_datetime=reviewed_at)
+
+        if stored is None:
+            stored = QuestionCard(learner=learner, question=question)
+        stored.card = card.to_dict()
+        stored.due = card.due
+        stored.review_count += 1
+        stored.last_reviewed_at = reviewed_at
+        stored.save()
+        QuestionReview.objects.create(
+            learner=learner, question=question, rating=rating, reviewed_at=reviewed_at, due_after=card.due
+        )
+    return stored

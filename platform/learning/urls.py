@@ -13,3 +13,13 @@ urlpatterns = [
     path("submissions/<int:submission_id>/", views.submission_detail, name="submission_detail"),
     path("submissions/<int:submission_id>/status/", views.submission_status, name="submission_status"),
 ]
+
+urlpatterns += [
+    path("practice/", views.practice_list, name="practice_list"),
+    path("practice/<slug:slug>/", views.practice_question, name="practice_question"),
+    path("practice/<slug:slug>/review/", views.question_review, name="question_review"),
+]
+
+urlpatterns += [path("dashboard/", views.dashboard, name="dashboard")]
+
+urlpatterns += [path("exercises/<slug:slug>/compare/", views.submission_compare, name="submission_compare")]

@@ -1,4 +1,5 @@
-"""Exercise pages, submissions and the JSON status endpoint that the exercise page polls.
+"""Exercise pages, submissions and the JSON status endpoint that the exercise page polls, the
+comparison of two attempts, question practice and the learner's dashboard.
 
 The submit and upload views return JSON when the request's Accept header is
 application/json, as the page's JavaScript sends it, and otherwise redirect to
@@ -7,6 +8,9 @@ the submission's page, so the forms also work without JavaScript.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -15,12 +19,19 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from catalogue.models import Exercise
-from catalogue.selectors import exercise_get_active, exercise_source
+from catalogue.selectors import exercise_get_active, exercise_source, lesson_list_for_exercise, question_get
 from grader.errors import ExerciseNotFound
 from grader.submission import MAX_NOTEBOOK_BYTES
 from learning import messages, selectors
-from learning.models import Submission
-from learning.services import SubmissionRejected, submission_create, submission_create_from_file
+from learning.charts import activity_chart
+from learning.diffs import submission_diff_html
+from learning.models import QuestionReview, Submission
+from learning.services import (
+    SubmissionRejected,
+    question_review_record,
+    submission_create,
+    submission_create_from_file,
+)
 
 REJECTION_STATUS = {messages.TOO_MANY_PENDING.id: 429}
 
@@ -76,6 +87,23 @@ def submission_upload(request, slug: str):
     except SubmissionRejected as rejection:
         return _rejected(request, exercise, rejection)
     return _accepted(request, submission)
+
+
+@login_required
+@require_GET
+def submission_compare(request, slug: str):
+    exercise = _exercise_or_404(slug)
+    try:
+        old_id, new_id = int(request.GET.get("old", "")), int(request.GET.get("new", ""))
+    except ValueError as error:
+        raise Http404("Choose two attempts to compare.") from error
+    pair = selectors.submission_pair_for_learner(learner=request.user, exercise=exercise, old_id=old_id, new_id=new_id)
+    if pair is None:
+        raise Http404("No submissions with these numbers.")
+
+    old, new = pair
+    context = {"exercise": exercise, "old": old, "new": new, "diff": submission_diff_html(old=old, new=new)}
+    return render(request, "learning/submission_compare.html", context)
 
 
 @login_required
@@ -142,8 +170,10 @@ def _render_exercise(request, exercise: Exercise, *, source=None, rejection=None
         "exercise": exercise,
         "statement": grader_exercise.statement,
         "source": grader_exercise.starter if source is None else source,
+        "starter": grader_exercise.starter,
         "rejection": rejection,
         "submissions": submissions,
+        "lessons": lesson_list_for_exercise(slug=exercise.slug),
     }
     return render(request, "learning/exercise_detail.html", context, status=status)
 
@@ -167,3 +197,81 @@ def _submission_or_404(request, submission_id: int) -> Submission:
     if submission is None:
         raise Http404("No submission with this number.")
     return submission
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    context = {
+        "progress": selectors.progress_by_topic(learner=request.user),
+        "chart": activity_chart(selectors.activity_per_day(learner=request.user)),
+    }
+    return render(request, "learning/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def practice_list(request):
+    topic, level = _practice_filters(request.GET)
+    topics, levels = selectors.question_filter_choices()
+    context = {
+        "items": selectors.questions_due_for_learner(learner=request.user, topic=topic, level=level),
+        "topics": topics,
+        "levels": levels,
+        "topic": topic,
+        "level": level,
+        "filter_query": _filter_query(topic, level),
+    }
+    return render(request, "learning/practice_list.html", context)
+
+
+@login_required
+@require_GET
+def practice_question(request, slug: str):
+    question = _question_or_404(slug)
+    topic, level = _practice_filters(request.GET)
+    context = {
+        "question": question,
+        "card": selectors.question_card_get(learner=request.user, question=question),
+        "revealed": request.GET.get("reveal") == "1",
+        "ratings": QuestionReview.Rating.choices,
+        "filter_query": _filter_query(topic, level),
+    }
+    return render(request, "learning/practice_question.html", context)
+
+
+@login_required
+@require_POST
+def question_review(request, slug: str):
+    question = _question_or_404(slug)
+    topic, level = _practice_filters(request.POST)
+    try:
+        rating = QuestionReview.Rating(int(request.POST.get("rating", "")))
+    except ValueError:
+        return HttpResponse(messages.REVIEW_RATING_INVALID.text, status=400, content_type="text/plain; charset=utf-8")
+
+    card = question_review_record(learner=request.user, question=question, rating=rating)
+
+    flash.success(request, messages.REVIEW_RECORDED.format(due=f"{card.due:%Y-%m-%d %H:%M} UTC"))
+    upcoming = selectors.questions_due_for_learner(learner=request.user, topic=topic, level=level, limit=1)
+    query = _filter_query(topic, level)
+    if upcoming:
+        target = reverse("learning:practice_question", args=[upcoming[0].question.slug])
+    else:
+        target = reverse("learning:practice_list")
+    return redirect(f"{target}?{query}" if query else target)
+
+
+def _practice_filters(params) -> tuple[str, str]:
+    return params.get("topic", "").strip(), params.get("level", "").strip()
+
+
+def _filter_query(topic: str, level: str) -> str:
+    return urlencode({key: value for key, value in (("topic", topic), ("level", level)) if value})
+
+
+def _question_or_404(slug: str):
+    question = question_get(slug=slug)
+    if question is None:
+        raise Http404("No question with this name.")
+    return question

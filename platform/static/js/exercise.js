@@ -12,12 +12,13 @@
 
   var verdictRegion = document.getElementById("verdict");
   var errorRegion = document.getElementById("submit-error");
+  var editorInstance = null;
 
   function setUpEditor() {
     var textarea = document.getElementById("id_source");
     var toggle = document.getElementById("editor-toggle");
     if (!textarea || !window.ace) {
-      return;
+      return null;
     }
     ace.config.set("basePath", textarea.dataset.aceBase);
     var container = document.createElement("div");
@@ -49,6 +50,7 @@
       }
     });
 
+    editorInstance = editor;
     toggle.hidden = false;
     toggle.addEventListener("click", function () {
       var usePlain = !textarea.hidden;
@@ -66,6 +68,56 @@
         toggle.textContent = "Use the code editor";
         textarea.focus();
       }
+    });
+  }
+
+  // Keeps the code in localStorage under a key per exercise and version, so a
+  // reload or a closed tab does not lose it. The draft is restored on load
+  // unless the server re-rendered the learner's own code after a rejection.
+  function setUpDraft(getCode, setCode) {
+    var textarea = document.getElementById("id_source");
+    var status = document.getElementById("draft-status");
+    var key = textarea.dataset.draftKey;
+    var storage;
+    try {
+      storage = window.localStorage;
+    } catch (error) {
+      return;  // storage disabled by the browser's settings
+    }
+    var draft = storage.getItem(key);
+    if (draft !== null && draft !== textarea.value && !textarea.dataset.draftSkip) {
+      setCode(draft);
+      status.textContent = "Restored your draft from this browser.";
+      status.hidden = false;
+    }
+    var timer = null;
+    return function save() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        try {
+          storage.setItem(key, getCode());
+        } catch (error) {
+          // The quota is full: the draft is not saved, but the code is still in the editor.
+        }
+      }, 500);
+    };
+  }
+
+  function setUpRestore(setCode) {
+    var button = document.getElementById("restore-starter");
+    var starter = document.getElementById("starter-source");
+    var status = document.getElementById("draft-status");
+    if (!button || !starter) {
+      return;
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      if (!window.confirm("Replace your code with the starter code? Your draft will be overwritten.")) {
+        return;
+      }
+      setCode(JSON.parse(starter.textContent));
+      status.textContent = "Restored the starter code.";
+      status.hidden = false;
     });
   }
 
@@ -188,6 +240,30 @@
   }
 
   setUpEditor();
+  var sourceBox = document.getElementById("id_source");
+  if (sourceBox) {
+    var getCode = function () {
+      return sourceBox.value;
+    };
+    // The textarea mirrors the editor on every change, so it is the one source to read.
+    var setCode = function (code) {
+      sourceBox.value = code;
+      if (editorInstance) {
+        editorInstance.setValue(code, 1);
+      }
+      if (saveDraft) {
+        saveDraft();
+      }
+    };
+    var saveDraft = setUpDraft(getCode, setCode);
+    if (saveDraft) {
+      sourceBox.addEventListener("input", saveDraft);
+      if (editorInstance) {
+        editorInstance.session.on("change", saveDraft);
+      }
+    }
+    setUpRestore(setCode);
+  }
   ["code-form", "upload-form"].forEach(function (id) {
     var form = document.getElementById(id);
     if (form && verdictRegion && window.fetch) {
