@@ -39,6 +39,10 @@ def match_misconceptions(
     rows: list[CheckResult],
 ) -> list[Diagnosis]:
     """Return the misconceptions whose outputs agree with the learner's on every failing case."""
+    if exercise.project:
+        # A project's outputs come from a training run, which no rerun of a misconception reproduces;
+        # its checks.diagnose names the mistakes instead.
+        return []
     failing_ids = {row.case_id for row in rows if not row.passed}
     failing = [case for case in cases if case.id in failing_ids and outcomes.get(case.id) and outcomes[case.id].error is None]
     if not failing:

@@ -58,7 +58,7 @@ def _parent_dirs_args(paths: list[str]) -> list[str]:
     the Python runtime below it.
     """
     args: list[str] = []
-    created: set[str] = set()
+    created: set[str] = {WORK_DIR}
     for path in paths:
         parts = Path(path).parts[1:-1]
         for depth in range(1, len(parts) + 1):
@@ -95,6 +95,11 @@ class BwrapSandbox(Sandbox):
             "--cap-add", "CAP_SETGID",
             "--hostname", "sandbox",
             *_system_args(),
+            # The scratch tmpfs comes before the binds: a runtime that lives under /tmp
+            # (a checkout in /tmp, say) is then bound on top of it instead of hidden by it.
+            "--size", str(self.limits.tmpfs_mib * 1024 * 1024),
+            "--perms", "1777",
+            "--tmpfs", WORK_DIR,
             *_parent_dirs_args(runtime + [HARNESS_MOUNT, f"{protocol.JOB_DIR}/{protocol.IN_DIR}"]),
         ]  # fmt: skip
         for path in runtime:
@@ -105,9 +110,6 @@ class BwrapSandbox(Sandbox):
             "--bind", str(self.out_dir), f"{protocol.JOB_DIR}/{protocol.OUT_DIR}",
             "--proc", "/proc",
             "--dev", "/dev",
-            "--size", str(self.limits.tmpfs_mib * 1024 * 1024),
-            "--perms", "1777",
-            "--tmpfs", WORK_DIR,
             "--remount-ro", "/",
             "--clearenv",
         ]  # fmt: skip
