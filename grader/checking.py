@@ -234,6 +234,8 @@ def run_probe(probe: Any, module: Any, case: Case) -> dict[str, torch.Tensor]:
     from grader.harness.protocol import normalize_outputs
 
     inputs = {name: tensor.clone() for name, tensor in case.inputs.items()}
+    if not hasattr(probe, "report_progress"):
+        probe.report_progress = lambda text: None  # the harness attaches the real one in the sandbox
     # One thread, as in the sandbox: reductions then add in the same order, and a busy worker is not oversubscribed.
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

@@ -39,9 +39,9 @@ def match_misconceptions(
     rows: list[CheckResult],
 ) -> list[Diagnosis]:
     """Return the misconceptions whose outputs agree with the learner's on every failing case."""
-    if exercise.project:
-        # A project's outputs come from a training run, which no rerun of a misconception reproduces;
-        # its checks.diagnose names the mistakes instead.
+    if exercise.project or not getattr(exercise.checks(), "MATCH_OUTPUTS", True):
+        # A project's training run, or a sampler's draws, cannot be reproduced by rerunning a
+        # misconception (and rerunning costs seconds), so the exercise's checks.diagnose names them.
         return []
     failing_ids = {row.case_id for row in rows if not row.passed}
     failing = [case for case in cases if case.id in failing_ids and outcomes.get(case.id) and outcomes[case.id].error is None]

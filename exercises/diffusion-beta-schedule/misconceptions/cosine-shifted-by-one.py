@@ -1,0 +1,17 @@
+"""Misconception: betas[t] = 1 - alpha_bar(t) / alpha_bar(t - 1), with alpha_bar(-1) taken as 1."""
+import math
+
+import torch
+
+
+def beta_schedule(kind, T):
+    if kind == "linear":
+        return torch.linspace(1e-4, 0.02, T)
+    if kind == "cosine":
+        s = 0.008
+        t = torch.arange(T, dtype=torch.float32)
+        f = torch.cos((t / T + s) / (1 + s) * math.pi / 2) ** 2
+        alpha_bar = f / f[0]
+        previous = torch.cat([torch.ones(1), alpha_bar[:-1]])
+        return torch.clamp(1 - alpha_bar / previous, max=0.999)
+    raise ValueError(f"unknown schedule kind {kind!r}")

@@ -1,0 +1,14 @@
+"""Misconception: an unknown kind falls through to the linear schedule."""
+import math
+
+import torch
+
+
+def beta_schedule(kind, T):
+    if kind == "cosine":
+        s = 0.008
+        t = torch.arange(T + 1, dtype=torch.float32)
+        f = torch.cos((t / T + s) / (1 + s) * math.pi / 2) ** 2
+        alpha_bar = f / f[0]
+        return torch.clamp(1 - alpha_bar[1:] / alpha_bar[:-1], max=0.999)
+    return torch.linspace(1e-4, 0.02, T)

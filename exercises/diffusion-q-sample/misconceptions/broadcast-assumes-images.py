@@ -1,0 +1,7 @@
+"""Misconception: the coefficients are always shaped (B, 1, 1, 1)."""
+import torch
+
+
+def q_sample(x0, t, noise, alphas_cumprod):
+    alpha_bar = alphas_cumprod[t].view(-1, 1, 1, 1)
+    return alpha_bar.sqrt() * x0 + (1 - alpha_bar).sqrt() * noise

@@ -1,0 +1,8 @@
+"""Misconception: the forward sample is computed under torch.no_grad()."""
+import torch
+
+
+@torch.no_grad()
+def q_sample(x0, t, noise, alphas_cumprod):
+    alpha_bar = alphas_cumprod[t].view(-1, *([1] * (x0.dim() - 1)))
+    return alpha_bar.sqrt() * x0 + (1 - alpha_bar).sqrt() * noise

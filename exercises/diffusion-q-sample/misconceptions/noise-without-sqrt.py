@@ -1,0 +1,7 @@
+"""Misconception: the noise is scaled by the variance 1 - alpha_bar_t."""
+import torch
+
+
+def q_sample(x0, t, noise, alphas_cumprod):
+    alpha_bar = alphas_cumprod[t].view(-1, *([1] * (x0.dim() - 1)))
+    return alpha_bar.sqrt() * x0 + (1 - alpha_bar) * noise
