@@ -86,7 +86,7 @@ def _wait_for_worker(app, process, timeout_s: float = 120) -> None:
             raise RuntimeError(f"the benchmark worker exited with status {process.returncode}; see var/bench-worker.log")
         if app.control.ping(timeout=1.0):
             return
-    raise RuntimeError("the benchmark worker did not answer within 120 s")
+    raise RuntimeError("the benchmark worker did not respond to a ping within 120 s; see var/bench-worker.log")
 
 
 def _learners(count: int):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
@@ -246,5 +246,3 @@ def run_probe(probe: Any, module: Any, case: Case) -> dict[str, torch.Tensor]:
         torch.set_num_threads(threads)
     return {name: tensor.detach().cpu().clone() for name, tensor in tensors.items()}
 
-
-CustomEvaluator = Callable[[Case, CaseOutcome | None, dict[str, torch.Tensor]], list[CheckResult]]

@@ -17,6 +17,7 @@ import os
 import platform
 import signal
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 import torch
@@ -53,7 +54,7 @@ def default_variant_seed(source: str) -> int:
 
 @functools.lru_cache(maxsize=64)
 def _probe(slug: str, version: int, path: str) -> Any:
-    return load_module_from_path(__import__("pathlib").Path(path), f"probe_{slug.replace('-', '_')}_v{version}")
+    return load_module_from_path(Path(path), f"probe_{slug.replace('-', '_')}_v{version}")
 
 
 def probe_for(exercise: Exercise) -> Any:
@@ -299,8 +300,8 @@ def evaluate_run(exercise: Exercise, prepared: PreparedCases, result: Any, log_e
     outcomes = _outcomes(prepared, outputs)
     checks = exercise.checks()
     rows: list[CheckResult] = []
+    evaluate = getattr(checks, "evaluate_case", None)
     for case in prepared.cases:
-        evaluate = getattr(checks, "evaluate_case", None)
         case_rows = evaluate(case, outcomes[case.id], prepared.expected[case.id]) if evaluate else None
         if case_rows is None:
             case_rows = compare_case(case, outcomes[case.id], prepared.expected[case.id])

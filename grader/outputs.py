@@ -41,7 +41,7 @@ HIDDEN_PHASE_REJECTED = "the files written during the hidden checks do not follo
 
 
 class InvalidOutput(Exception):
-    """The sandbox's output folder holds something the harness would not write."""
+    """An error: the sandbox's output folder contains something the harness would not write."""
 
 
 @dataclasses.dataclass
@@ -282,7 +282,7 @@ def read_run_outputs(
 
 
 def read_progress(out_dir: Path) -> list[str]:
-    """The progress lines the harness wrote ("case <id>" or "progress <text>"), in order; used only for display."""
+    """Return the progress lines the harness wrote ("case <id>" or "progress <text>") in order, for display only."""
     try:
         data = read_regular_file(out_dir, protocol.PROGRESS_FILE, 256 * 1024)
     except InvalidOutput:

@@ -58,7 +58,7 @@ class PhaseFiles:
 
 @dataclasses.dataclass
 class RunResult:
-    """What the trusted side learns from one run, besides the files in the output folder."""
+    """The result of one run as the trusted side sees it, apart from the files in the output folder."""
 
     exit_code: int | None
     exceeded: str | None  # the name of a limit from grader.limits, or None
@@ -168,7 +168,7 @@ class Sandbox(abc.ABC):
         """Switch a warm sandbox to an exercise's limits before its job runs.
 
         The scratch tmpfs size is fixed at start, so a sandbox whose ``tmpfs_mib``
-        differs cannot be reused; ``GraderError`` says so and the caller starts a new one.
+        differs cannot be reused; it raises ``GraderError`` and the caller starts a new one.
         """
         if limits.tmpfs_mib != self.limits.tmpfs_mib:
             raise GraderError(f"sandbox {self.id} has {self.limits.tmpfs_mib} MiB of /tmp, not {limits.tmpfs_mib}")
