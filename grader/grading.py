@@ -66,6 +66,11 @@ class PreparedCases:
     cases: list[Case]
     expected: dict[str, dict[str, torch.Tensor]]
 
+    def visible(self) -> "PreparedCases":
+        """The visible cases alone, for a practice run that keeps the hidden ones back."""
+        cases = [case for case in self.cases if case.visible]
+        return PreparedCases(cases=cases, expected={case.id: self.expected[case.id] for case in cases})
+
 
 @functools.lru_cache(maxsize=256)
 def prepare_cases(slug: str, version: int, variant_seed: int) -> PreparedCases:
@@ -170,6 +175,7 @@ def grade(
     variant_seed: int | None = None,
     submission_id: Any = None,
     on_progress: Callable[[str], None] | None = None,
+    visible_only: bool = False,
 ) -> Verdict:
     """Grade ``source`` against exercise ``slug`` and return the verdict.
 
@@ -177,7 +183,9 @@ def grade(
     sandbox of ``backend`` is started and discarded. Raises ``GraderError``
     for faults of the grader, never for faults of the learner's code.
     ``on_progress`` receives each progress line (untrusted text, at most 200
-    characters) that the probe reports while the sandbox runs.
+    characters) that the probe reports while the sandbox runs. With
+    ``visible_only`` only the visible cases run: a quick practice run whose
+    verdict says nothing of the hidden cases.
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -186,6 +194,7 @@ def grade(
     seed = default_variant_seed(source) if variant_seed is None else variant_seed
 
     def finish(verdict: Verdict) -> Verdict:
+        verdict.visible_only = visible_only
         verdict.duration_ms = (time.perf_counter() - started) * 1000
         verdict.timings_ms = timings
         verdict.reproducibility = {
@@ -219,6 +228,8 @@ def grade(
 
     step = time.perf_counter()
     prepared = prepare_cases(exercise.slug, exercise.version, seed)
+    if visible_only:
+        prepared = prepared.visible()
     timings["prepare"] = (time.perf_counter() - step) * 1000
 
     step = time.perf_counter()

@@ -95,6 +95,8 @@ class Verdict:
     artifacts: dict[str, Any] = dataclasses.field(default_factory=dict)
     timings_ms: dict[str, float] = dataclasses.field(default_factory=dict)
     reproducibility: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # True for a practice run of the visible checks alone: a pass then says nothing of the hidden ones.
+    visible_only: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -112,4 +114,5 @@ class Verdict:
             "artifacts": self.artifacts,
             "timings_ms": {key: round(value, 2) for key, value in self.timings_ms.items()},
             "reproducibility": self.reproducibility,
+            "visible_only": self.visible_only,
         }
