@@ -67,7 +67,7 @@ class PreparedCases:
     expected: dict[str, dict[str, torch.Tensor]]
 
     def visible(self) -> "PreparedCases":
-        """The visible cases alone, for a practice run that keeps the hidden ones back."""
+        """Return the visible cases alone, for a practice run that keeps the hidden ones back."""
         cases = [case for case in self.cases if case.visible]
         return PreparedCases(cases=cases, expected={case.id: self.expected[case.id] for case in cases})
 
@@ -185,7 +185,7 @@ def grade(
     ``on_progress`` receives each progress line (untrusted text, at most 200
     characters) that the probe reports while the sandbox runs. With
     ``visible_only`` only the visible cases run: a quick practice run whose
-    verdict says nothing of the hidden cases.
+    verdict tells nothing of the hidden cases.
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}

@@ -1,4 +1,4 @@
-"""A practice run of the visible checks: only visible cases run, and the verdict says so."""
+"""Practice runs of the visible checks: only visible cases run, and the verdict is marked as such."""
 
 import pytest
 
@@ -19,7 +19,7 @@ def test_canonical_solution_passes_the_visible_checks(grade_source, slug):
     assert verdict.checks and all(check.visible for check in verdict.checks)
 
 
-def test_visible_run_of_vae_loss_leaves_out_every_hidden_case(grade_source):
+def test_visible_run_skips_hidden_cases(grade_source):
     exercise = all_exercises()["vae-loss"]
     source = exercise.variant_paths()[0].read_text()
 
