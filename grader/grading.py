@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import torch
-from safetensors.torch import save_file
+from safetensors.torch import save
 
 from grader.checking import Case, CaseOutcome, compare_case, run_probe
 from grader.diagnose import match_misconceptions
@@ -66,10 +66,23 @@ class PreparedCases:
     cases: list[Case]
     expected: dict[str, dict[str, torch.Tensor]]
 
-    def visible(self) -> "PreparedCases":
-        """Return the visible cases alone, for a practice run that keeps the hidden ones back."""
+    @functools.cached_property
+    def visible_part(self) -> "PreparedCases":
+        """The visible cases alone, for a practice run that keeps the hidden ones back."""
         cases = [case for case in self.cases if case.visible]
         return PreparedCases(cases=cases, expected={case.id: self.expected[case.id] for case in cases})
+
+    @functools.cached_property
+    def job_files(self) -> "JobFiles":
+        """The serialized job, built once per exercise version and variant."""
+        visible = [case for case in self.cases if case.visible]
+        hidden = [case for case in self.cases if not case.visible]
+        return JobFiles(
+            inputs=_inputs_bytes(visible),
+            job={"cases": _case_entries(visible)},
+            hidden_inputs=_inputs_bytes(hidden),
+            hidden_job=json.dumps({"cases": _case_entries(hidden)}),
+        )
 
 
 @functools.lru_cache(maxsize=256)
@@ -119,34 +132,46 @@ def _case_entries(cases: list[Case]) -> list[dict[str, Any]]:
     ]
 
 
-def _save_inputs(cases: list[Case], path: Any) -> None:
+def _inputs_bytes(cases: list[Case]) -> bytes:
     inputs = {
         protocol.tensor_key(case.id, name): tensor.contiguous() for case in cases for name, tensor in case.inputs.items()
     }
-    save_file(inputs, str(path))
-    # safetensors creates the file with mode 0600; the sandbox's unprivileged user must read it.
-    os.chmod(path, 0o644)
+    return save(inputs)
 
 
-def write_job(sandbox: Sandbox, exercise: Exercise, source: str, cases: list[Case]) -> None:
+@dataclasses.dataclass(frozen=True)
+class JobFiles:
+    """The serialized job of one set of cases: what the sandbox gets at once, and what is held back."""
+
+    inputs: bytes
+    job: dict[str, Any]
+    hidden_inputs: bytes
+    hidden_job: str
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    # Mode 0644: the sandbox's unprivileged user must read what the trusted side writes.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        os.write(descriptor, data)
+    finally:
+        os.close(descriptor)
+
+
+def write_job(sandbox: Sandbox, exercise: Exercise, source: str, prepared: "PreparedCases") -> None:
     """Write the visible cases into the sandbox's input folder and hold the hidden ones back.
 
     The sandbox moves the hidden cases' files into the input folder only after
     it has stopped recording the learner's output (see ``grader.harness.protocol``).
     """
-    visible = [case for case in cases if case.visible]
-    hidden = [case for case in cases if not case.visible]
-    _save_inputs(visible, sandbox.in_dir / protocol.INPUTS_FILE)
-    (sandbox.in_dir / protocol.SUBMISSION_FILE).write_text(source)
-    (sandbox.in_dir / protocol.PROBE_FILE).write_bytes(exercise.probe_path.read_bytes())
-    job = {
-        "entry_points": list(exercise.entry_points),
-        "forbidden_calls": list(exercise.forbidden_calls),
-        "cases": _case_entries(visible),
-    }
-    (sandbox.in_dir / protocol.JOB_FILE).write_text(json.dumps(job))
-    _save_inputs(hidden, sandbox.held_dir / protocol.HIDDEN_INPUTS_FILE)
-    (sandbox.held_dir / protocol.HIDDEN_JOB_FILE).write_text(json.dumps({"cases": _case_entries(hidden)}))
+    files = prepared.job_files
+    _write_file(sandbox.in_dir / protocol.INPUTS_FILE, files.inputs)
+    _write_file(sandbox.in_dir / protocol.SUBMISSION_FILE, source.encode())
+    _write_file(sandbox.in_dir / protocol.PROBE_FILE, exercise.probe_path.read_bytes())
+    job = {"entry_points": list(exercise.entry_points), "forbidden_calls": list(exercise.forbidden_calls), **files.job}
+    _write_file(sandbox.in_dir / protocol.JOB_FILE, json.dumps(job).encode())
+    _write_file(sandbox.held_dir / protocol.HIDDEN_INPUTS_FILE, files.hidden_inputs)
+    _write_file(sandbox.held_dir / protocol.HIDDEN_JOB_FILE, files.hidden_job.encode())
 
 
 def score_rows(rows: list[CheckResult]) -> tuple[float, Stage | None]:
@@ -176,6 +201,7 @@ def grade(
     submission_id: Any = None,
     on_progress: Callable[[str], None] | None = None,
     visible_only: bool = False,
+    discard: Callable[[Sandbox], None] | None = None,
 ) -> Verdict:
     """Grade ``source`` against exercise ``slug`` and return the verdict.
 
@@ -185,10 +211,13 @@ def grade(
     ``on_progress`` receives each progress line (untrusted text, at most 200
     characters) that the probe reports while the sandbox runs. With
     ``visible_only`` only the visible cases run: a quick practice run whose
-    verdict tells nothing of the hidden cases.
+    verdict tells nothing of the hidden cases. ``discard`` takes the used
+    sandbox (``WarmPool.discard`` destroys it in the background); without it
+    the sandbox is destroyed before ``grade`` returns.
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    discard = discard or Sandbox.destroy
     log_extra = {"submission_id": submission_id, "exercise": slug}
     exercise = get_exercise(slug)
     seed = default_variant_seed(source) if variant_seed is None else variant_seed
@@ -212,12 +241,12 @@ def grade(
     syntax = check_syntax(source)
     if syntax:
         if sandbox is not None:
-            sandbox.destroy()
+            discard(sandbox)
         return finish(_error_verdict(exercise, Reason.SYNTAX_ERROR, syntax))
     forbidden = forbidden_names_used(source, exercise.forbidden_calls)
     if forbidden:
         if sandbox is not None:
-            sandbox.destroy()
+            discard(sandbox)
         return finish(
             _error_verdict(
                 exercise,
@@ -229,7 +258,7 @@ def grade(
     step = time.perf_counter()
     prepared = prepare_cases(exercise.slug, exercise.version, seed)
     if visible_only:
-        prepared = prepared.visible()
+        prepared = prepared.visible_part
     timings["prepare"] = (time.perf_counter() - step) * 1000
 
     step = time.perf_counter()
@@ -238,12 +267,12 @@ def grade(
             sandbox.apply_limits(exercise.limits)
         except GraderError as error:
             logger.info("warm sandbox not reusable (%s); starting a new one", error, extra=log_extra)
-            sandbox.destroy()
+            discard(sandbox)
             sandbox = None
     if sandbox is None:
         sandbox = get_backend(backend).start(exercise.limits, exercise.device)
     try:
-        write_job(sandbox, exercise, source, prepared.cases)
+        write_job(sandbox, exercise, source, prepared)
         sandbox.wait_ready()
         timings["sandbox_ready"] = (time.perf_counter() - step) * 1000
         step = time.perf_counter()
@@ -254,7 +283,7 @@ def grade(
         timings["compare"] = (time.perf_counter() - step) * 1000
         verdict.reproducibility = {"sandbox_backend": result.backend, "sandbox_image": result.image}
     finally:
-        sandbox.destroy()
+        discard(sandbox)
     return finish(verdict)
 
 

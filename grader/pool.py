@@ -2,8 +2,10 @@
 
 Each sandbox starts, imports torch inside, and waits for exactly one job.
 After its job it is destroyed, and the pool starts a fresh one in the
-background. Nothing of one job can reach the next, because no sandbox runs two.
-Runs on the trusted side, in a worker process.
+background once it is destroyed. Nothing of one job can reach the next, because no sandbox runs two.
+A used sandbox handed to ``discard()`` is destroyed by a background thread, so
+that the verdict does not wait for its teardown. Runs on the trusted side, in
+a worker process.
 """
 
 from __future__ import annotations
@@ -32,8 +34,11 @@ class WarmPool:
         self._vacancies = threading.Semaphore(size)
         self._closed = threading.Event()
         self._failures = 0
+        self._used: queue.Queue[Sandbox | None] = queue.Queue()
         self._thread = threading.Thread(target=self._fill, name="sandbox-pool", daemon=True)
         self._thread.start()
+        self._reaper = threading.Thread(target=self._reap, name="sandbox-reaper", daemon=True)
+        self._reaper.start()
 
     def _fill(self) -> None:
         while not self._closed.is_set():
@@ -56,19 +61,37 @@ class WarmPool:
                 break
             self._ready.put(sandbox)
 
+    def _reap(self) -> None:
+        while True:
+            sandbox = self._used.get()
+            if sandbox is None:
+                return
+            try:
+                sandbox.destroy()
+            except Exception:  # a failed teardown must not stop the next ones
+                logger.exception("could not destroy sandbox %s", sandbox.id)
+
+    def discard(self, sandbox: Sandbox) -> None:
+        """Destroy a used sandbox in the background; ``close()`` waits until every discarded one is gone."""
+        self._used.put(sandbox)
+
     def acquire(self, timeout_s: float = 120.0) -> Sandbox:
-        """Take a warm sandbox; the pool starts a replacement at once. The caller must use or destroy it."""
+        """Take a warm sandbox; the caller must use it and then destroy or discard it, which starts a replacement."""
         if self._closed.is_set():
             raise GraderError("the sandbox pool is closed")
         try:
             sandbox = self._ready.get(timeout=timeout_s)
         except queue.Empty as error:
             raise GraderError(f"no warm {self.backend.name} sandbox became ready within {timeout_s} s") from error
-        self._vacancies.release()
+        # The replacement starts once this one is destroyed, so that its start-up
+        # (a torch import) does not take CPU time from the grading in progress.
+        sandbox.on_destroyed.append(self._vacancies.release)
         return sandbox
 
     def close(self) -> None:
         self._closed.set()
+        self._used.put(None)
+        self._reaper.join(timeout=150)
         self._thread.join(timeout=150)
         while True:
             try:

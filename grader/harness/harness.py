@@ -121,8 +121,10 @@ def _pipe_fds(reference_fd: int) -> list[int]:
     return found
 
 
-def silence_output() -> None:
-    """Send fds 1 and 2 to /dev/null and close every other copy of the output pipe in this process.
+def silence_output(keep: int) -> None:
+    """Send fds 1 and 2 to /dev/null and close every other copy of the output pipe but ``keep``.
+
+    ``keep`` is the harness's private copy, which carries only the end-of-job line.
 
     This only spares the trusted side from reading output it discards: learner
     code can still reach the pipe (through another process of the sandbox, for
@@ -139,7 +141,7 @@ def silence_output() -> None:
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     os.close(devnull)
-    for fd in stdout_copies - {1, 2}:
+    for fd in stdout_copies - {1, 2, keep}:
         try:
             os.close(fd)
         except OSError:
@@ -285,12 +287,23 @@ def _flush_learner_streams() -> None:
             pass
 
 
+def warm_up() -> None:
+    """Run what every job's first case would otherwise pay for: autograd's set-up and a safetensors round trip."""
+    import torch
+    from safetensors.torch import load, save
+
+    weights = torch.ones(4, requires_grad=True)
+    torch.autograd.grad((weights * weights).sum(), [weights])
+    load(save({"warm-up": weights.detach()}))
+
+
 def main() -> None:
     threads = int(os.environ.get("TENSORCRAFT_THREADS", "1"))
     import torch  # noqa: F401  (imported before the job arrives: this is the warm-up)
     import safetensors.torch  # noqa: F401
 
     torch.set_num_threads(threads)
+    warm_up()
     # Private copies of the control channel, made before any learner code runs,
     # so that learner code that closes or redirects fds 0 and 1 does not stall the protocol.
     control_in = os.dup(0)
@@ -309,13 +322,14 @@ def main() -> None:
     if read_control_line(control_in) != protocol.HIDDEN_GO_LINE:
         os._exit(3)
 
-    silence_output()
+    silence_output(keep=control_out)
     hidden_cases: list = []
     if job.learner is not None:
         with open(os.path.join(job.in_dir, protocol.HIDDEN_JOB_FILE)) as handle:
             hidden_cases = json.load(handle)["cases"]
     job.run_cases(hidden_cases, protocol.HIDDEN_INPUTS_FILE)
     job.write_results()
+    os.write(control_out, b"\n" + protocol.HIDDEN_DONE_LINE)
     # Leave at once: threads the learner started must not keep the sandbox alive.
     os._exit(0)
 

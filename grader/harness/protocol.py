@@ -16,7 +16,11 @@ while anything the learner's code prints can still reach the learner:
    output, moves ``hidden-job.json`` and ``hidden-inputs.safetensors`` into
    the input folder and sends ``HIDDEN_GO_LINE``.
 5. The harness runs the hidden cases with its output sent to /dev/null,
-   writes both files again (now for the hidden cases) and exits.
+   writes both files again (now for the hidden cases), prints
+   ``HIDDEN_DONE_LINE`` on its private copy of the output pipe and exits.
+   The trusted side reads the results as soon as that line arrives, without
+   waiting for the process to be torn down. Learner code can print the line
+   early, which only ends its own run before its results exist.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ READY_LINE = b"tensorcraft-harness-ready\n"
 GO_LINE = b"go\n"
 VISIBLE_DONE_LINE = b"tensorcraft-visible-cases-done\n"
 HIDDEN_GO_LINE = b"hidden\n"
+HIDDEN_DONE_LINE = b"tensorcraft-hidden-cases-done\n"
 
 # Keys in a safetensors file are "<case id>/<output name>".
 KEY_SEPARATOR = "/"

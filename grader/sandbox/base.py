@@ -73,6 +73,9 @@ class RunResult:
     visible: PhaseFiles | None = None
     # True once the hidden cases' inputs were handed to the sandbox.
     hidden_started: bool = False
+    # True when the harness printed its end-of-job line; ``exit_code`` is then None,
+    # because the trusted side does not wait for the process to be torn down.
+    completed: bool = False
 
 
 class StdoutRecorder:
@@ -121,6 +124,23 @@ class StdoutRecorder:
         self.kept += data[: max(room, 0)]
 
 
+class MarkerScanner:
+    """Find one marker line in a stream that arrives in chunks, the marker possibly split across them."""
+
+    def __init__(self, marker: bytes):
+        self.marker = marker
+        self.found = False
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> bool:
+        """Scan ``chunk``; return True once the marker has been seen."""
+        if not self.found:
+            data = self._tail + chunk
+            self.found = self.marker in data
+            self._tail = data[-(len(self.marker) - 1) :]
+        return self.found
+
+
 class Sandbox(abc.ABC):
     """One started sandbox waiting for its single job."""
 
@@ -138,6 +158,8 @@ class Sandbox(abc.ABC):
         self.started_at = time.monotonic()
         self.ready = False
         self.used = False
+        # Called once when the sandbox is destroyed; a warm pool uses this to start the replacement.
+        self.on_destroyed: list[Callable[[], None]] = []
 
     # Backends implement these.
     @abc.abstractmethod
@@ -257,6 +279,7 @@ class Sandbox(abc.ABC):
         self._send_control(protocol.GO_LINE, last=False)
 
         recorder = StdoutRecorder()
+        hidden_done = MarkerScanner(protocol.HIDDEN_DONE_LINE)
         visible: PhaseFiles | None = None
         exceeded: str | None = None
         fd = self.process.stdout.fileno()
@@ -292,6 +315,9 @@ class Sandbox(abc.ABC):
                     chunk = os.read(fd, 65536)
                     if not chunk:
                         stream_open = False
+                    elif recorder.stopped:
+                        if hidden_done.feed(chunk):
+                            break
                     elif recorder.feed(chunk):
                         visible = self._keep_visible_files()
                         self._hand_in_hidden_files()
@@ -306,7 +332,9 @@ class Sandbox(abc.ABC):
         cpu_after = self._cpu_ms()
         if exceeded is not None:
             self._kill()
-        exit_code = self._wait_exit()
+        # After the end-of-job line the harness only exits; tearing down a process
+        # with torch loaded takes tens of milliseconds, which destroy() waits for instead.
+        exit_code = None if hidden_done.found else self._wait_exit()
         exceeded = exceeded or self._limit_hit() or self._output_full()
         return RunResult(
             exit_code=exit_code,
@@ -320,6 +348,7 @@ class Sandbox(abc.ABC):
             image=self.image,
             visible=visible,
             hidden_started=visible is not None,
+            completed=hidden_done.found,
         )
 
     def _send_control(self, line: bytes, *, last: bool) -> None:
@@ -413,6 +442,9 @@ class Sandbox(abc.ABC):
                 subprocess.run(["umount", "-l", str(self.out_dir)], capture_output=True)
                 self._out_mounted = False
             shutil.rmtree(self.host_dir, ignore_errors=True)
+            callbacks, self.on_destroyed = self.on_destroyed, []
+            for callback in callbacks:
+                callback()
 
 
 class Backend(abc.ABC):
