@@ -304,6 +304,11 @@ def main() -> None:
 
     torch.set_num_threads(threads)
     warm_up()
+    serve()
+
+
+def serve() -> None:
+    """Report ready, then run the one job in two phases as the trusted side hands them in, and exit."""
     # Private copies of the control channel, made before any learner code runs,
     # so that learner code that closes or redirects fds 0 and 1 does not stall the protocol.
     control_in = os.dup(0)

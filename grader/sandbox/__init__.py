@@ -1,4 +1,5 @@
-"""Sandbox backends behind one interface: ``bwrap`` (bubblewrap with cgroup limits) and ``docker``."""
+"""Sandbox backends behind one interface: ``bwrap`` (bubblewrap with cgroup limits), ``docker``, and
+``forkserver`` (the bwrap backend's isolation, with sandboxes forked from a zygote that imported torch once)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import os
 from grader.errors import SandboxUnavailable
 from grader.sandbox.base import Backend, RunResult, Sandbox
 
-BACKEND_NAMES = ("bwrap", "docker")
+# Without a name, the first available of the first two is used; the fork server is chosen by name.
+BACKEND_NAMES = ("bwrap", "docker", "forkserver")
+AUTOMATIC_BACKENDS = ("bwrap", "docker")
 
 
 def get_backend(name: str | None = None) -> Backend:
@@ -16,7 +19,7 @@ def get_backend(name: str | None = None) -> Backend:
     if name is not None and name not in BACKEND_NAMES:
         raise SandboxUnavailable(f"unknown sandbox backend {name!r}; choose one of {', '.join(BACKEND_NAMES)}")
 
-    candidates = [name] if name else list(BACKEND_NAMES)
+    candidates = [name] if name else list(AUTOMATIC_BACKENDS)
     reasons = []
     for candidate in candidates:
         backend = _construct(candidate)
@@ -32,6 +35,10 @@ def _construct(name: str) -> Backend:
         from grader.sandbox.bwrap import BwrapBackend
 
         return BwrapBackend()
+    if name == "forkserver":
+        from grader.sandbox.forkserver import ForkServerBackend
+
+        return ForkServerBackend()
     from grader.sandbox.docker import DockerBackend
 
     return DockerBackend()

@@ -31,7 +31,8 @@ UPLOAD_TOO_LARGE = LearnerMessage("upload-too-large", "The file is {size} bytes;
 UPLOAD_INVALID = LearnerMessage("upload-invalid", "The file {filename} cannot be graded: {detail}.")
 TOO_MANY_PENDING = LearnerMessage(
     "too-many-pending",
-    "You have {count} submissions waiting to be graded. Wait until one is graded, then submit again.",
+    "You have {count} submissions or visible-checks runs waiting to be graded. "
+    "Wait until one is graded, then try again.",
 )
 QUEUE_UNAVAILABLE = LearnerMessage(
     "queue-unavailable",

@@ -1,8 +1,20 @@
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from catalogue.models import Exercise, Question
+
+
+class SubmissionQuerySet(models.QuerySet):
+    def attempts(self) -> SubmissionQuerySet:
+        """Filter to the rows that count as attempts, leaving out visible-checks runs.
+
+        Progress, the exercise list, the dashboard and the attempt history read
+        only these rows, so a visible-checks run never marks an exercise solved.
+        """
+        return self.filter(visible_only=False)
 
 
 class Submission(models.Model):
@@ -11,6 +23,10 @@ class Submission(models.Model):
     ``status`` moves from queued to running to one of the final statuses.
     A running row may be started again, by a retry after a grader fault or by
     a redelivery after a worker died. ``grading_attempts`` counts the starts.
+
+    A row with ``visible_only`` is a visible-checks run. The grader runs the
+    visible cases alone, and the row never counts as an attempt (see
+    ``SubmissionQuerySet.attempts``), even when its status is passed.
     """
 
     class Status(models.TextChoices):
@@ -26,7 +42,14 @@ class Submission(models.Model):
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions")
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="submissions")
     exercise_version = models.PositiveIntegerField(help_text="The exercise version graded, or to be graded.")
-    attempt = models.PositiveIntegerField(help_text="1 for the learner's first submission to this exercise, and so on.")
+    attempt = models.PositiveIntegerField(
+        help_text="1 for the learner's first submission to this exercise, and so on. "
+        "Visible-checks runs are numbered apart from submissions."
+    )
+    visible_only = models.BooleanField(
+        default=False,
+        help_text="A visible-checks run: only the visible checks are graded, and it does not count as an attempt.",
+    )
     source = models.TextField()
     filename = models.CharField(max_length=255)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
@@ -44,19 +67,29 @@ class Submission(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["learner", "exercise", "attempt"], name="submission_unique_attempt"),
+            models.UniqueConstraint(
+                fields=["learner", "exercise", "visible_only", "attempt"], name="submission_unique_attempt"
+            ),
         ]
         indexes = [
             models.Index(fields=["learner", "exercise", "-created_at"], name="submission_learner_exercise"),
             models.Index(fields=["learner", "status"], name="submission_learner_status"),
         ]
 
+    objects = SubmissionQuerySet.as_manager()
+
     def __str__(self) -> str:
-        return f"submission {self.pk} of {self.exercise_id} by {self.learner_id} ({self.status})"
+        kind = "visible-checks run" if self.visible_only else "submission"
+        return f"{kind} {self.pk} of {self.exercise_id} by {self.learner_id} ({self.status})"
 
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL_STATUSES
+
+    @property
+    def label(self) -> str:
+        """Name of the row shown to the learner, such as "Attempt #3" or "Visible-checks run #2"."""
+        return f"Visible-checks run #{self.attempt}" if self.visible_only else f"Attempt #{self.attempt}"
 
 
 class QuestionCard(models.Model):

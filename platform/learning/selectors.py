@@ -1,4 +1,8 @@
-"""Reads of the learning app. Every read of submissions is scoped to one learner."""
+"""Reads of the learning app. Every read of submissions is scoped to one learner.
+
+Visible-checks runs are left out of every list, count and status here, except
+``submission_get_for_learner``, which the run's own page and status endpoint use.
+"""
 
 from __future__ import annotations
 
@@ -32,16 +36,19 @@ class ExerciseRow:
 
 
 def submission_list_for_learner(*, learner, exercise: Exercise | None = None) -> QuerySet[Submission]:
-    """The learner's submissions, newest first, optionally for one exercise."""
-    submissions = Submission.objects.filter(learner=learner).select_related("exercise")
+    """The learner's attempts, newest first, optionally for one exercise. Visible-checks runs are left out."""
+    submissions = Submission.objects.attempts().filter(learner=learner).select_related("exercise")
     if exercise is not None:
         submissions = submissions.filter(exercise=exercise)
     return submissions.order_by("-created_at", "-id")
 
 
 def submission_get_for_learner(*, learner, submission_id: int) -> Submission | None:
-    """Return the submission if it belongs to ``learner``, else None: learners see only their own."""
-    return submission_list_for_learner(learner=learner).filter(pk=submission_id).first()
+    """Return the submission or visible-checks run if it belongs to ``learner``, else None.
+
+    Learners see only their own rows.
+    """
+    return Submission.objects.filter(learner=learner, pk=submission_id).select_related("exercise").first()
 
 
 def submission_pair_for_learner(
@@ -58,9 +65,9 @@ def submission_pair_for_learner(
 
 
 def exercise_best_statuses(*, learner) -> dict[int, str]:
-    """Map exercise id to the learner's best submission status (see ``STATUS_RANK``)."""
+    """Map exercise id to the status of the learner's best attempt (see ``STATUS_RANK``)."""
     best: dict[int, str] = {}
-    rows = Submission.objects.filter(learner=learner).values_list("exercise_id", "status").distinct()
+    rows = Submission.objects.attempts().filter(learner=learner).values_list("exercise_id", "status").distinct()
     for exercise_id, status in rows:
         if exercise_id not in best or STATUS_RANK[status] > STATUS_RANK[best[exercise_id]]:
             best[exercise_id] = status
@@ -161,7 +168,9 @@ def progress_by_topic(*, learner) -> list[TopicProgress]:
     counts: dict[str, list[int]] = {}
 
     passed = set(
-        Submission.objects.filter(learner=learner, status=Submission.Status.PASSED).values_list("exercise_id", flat=True)
+        Submission.objects.attempts()
+        .filter(learner=learner, status=Submission.Status.PASSED)
+        .values_list("exercise_id", flat=True)
     )
     for exercise in exercise_list_active():
         row = counts.setdefault(topic_title(exercise.topic), [0, 0, 0, 0])
@@ -178,7 +187,7 @@ def progress_by_topic(*, learner) -> list[TopicProgress]:
 
 
 def activity_per_day(*, learner, days: int = 30, today: datetime.date | None = None) -> list[DayActivity]:
-    """Count the learner's submissions and question reviews on each of the last ``days`` UTC days, oldest first.
+    """Count the learner's attempts and question reviews on each of the last ``days`` UTC days, oldest first.
 
     Days without activity are included with zero counts, so a chart has one
     column per day.
@@ -187,7 +196,9 @@ def activity_per_day(*, learner, days: int = 30, today: datetime.date | None = N
     first_day = today - datetime.timedelta(days=days - 1)
     start = datetime.datetime.combine(first_day, datetime.time.min, tzinfo=datetime.UTC)
 
-    submissions = _count_per_day(Submission.objects.filter(learner=learner, created_at__gte=start), "created_at")
+    submissions = _count_per_day(
+        Submission.objects.attempts().filter(learner=learner, created_at__gte=start), "created_at"
+    )
     reviews = _count_per_day(QuestionReview.objects.filter(learner=learner, reviewed_at__gte=start), "reviewed_at")
     return [
         DayActivity(day, submissions.get(day, 0), reviews.get(day, 0))

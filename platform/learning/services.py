@@ -58,11 +58,17 @@ def submission_create(
     source: str,
     filename: str = DEFAULT_FILENAME,
     variant_seed: int | None = None,
+    visible_only: bool = False,
 ) -> Submission:
     """Store a queued submission and enqueue its grading once the transaction commits.
 
+    With ``visible_only`` the row is a visible-checks run: the worker grades
+    the visible checks alone, and the run is numbered apart from the
+    learner's attempts and never counts as one.
+
     Raises ``SubmissionRejected`` when the source is empty or too large, or
-    when the learner already has ``MAX_PENDING_PER_LEARNER`` submissions pending.
+    when the learner already has ``MAX_PENDING_PER_LEARNER`` rows pending,
+    submissions and visible-checks runs together.
     """
     if not source.strip():
         raise SubmissionRejected(messages.SOURCE_EMPTY)
@@ -84,7 +90,11 @@ def submission_create(
         if pending >= MAX_PENDING_PER_LEARNER:
             raise SubmissionRejected(messages.TOO_MANY_PENDING, count=pending)
 
-        previous = Submission.objects.filter(learner=learner, exercise=exercise).order_by("-attempt").first()
+        previous = (
+            Submission.objects.filter(learner=learner, exercise=exercise, visible_only=visible_only)
+            .order_by("-attempt")
+            .first()
+        )
         submission = Submission.objects.create(
             learner=learner,
             exercise=exercise,
@@ -93,15 +103,16 @@ def submission_create(
             source=source,
             filename=_clean_filename(filename),
             variant_seed=variant_seed,
+            visible_only=visible_only,
         )
         transaction.on_commit(functools.partial(_enqueue_grading, submission_id=submission.pk, queue=exercise.device))
 
     logger.info(
-        "created submission %s: learner %s, exercise %s, attempt %d",
+        "created submission %s: learner %s, exercise %s, %s",
         submission.pk,
         learner.pk,
         exercise.slug,
-        submission.attempt,
+        submission.label.lower(),
         extra={"submission_id": submission.pk},
     )
     return submission
@@ -173,7 +184,10 @@ def verdict_record(*, submission_id: int, verdict: dict[str, Any]) -> Submission
     """Store a verdict, the grader's ``Verdict.as_dict()``, on a running submission.
 
     Returns None without writing when the row is no longer running, which
-    happens when two deliveries of one task both graded it.
+    happens when two deliveries of one task both graded it. Raises
+    ``ValueError`` when the verdict's ``visible_only`` differs from the row's,
+    because a verdict of the visible checks alone recorded on a submission
+    would mark the exercise solved without its hidden checks.
     """
     status = verdict.get("status")
     if status not in Submission.FINAL_STATUSES:
@@ -191,6 +205,12 @@ def verdict_record(*, submission_id: int, verdict: dict[str, Any]) -> Submission
                 extra=log_extra,
             )
             return None
+        verdict_visible_only = bool(verdict.get("visible_only"))
+        if verdict_visible_only != submission.visible_only:
+            raise ValueError(
+                f"the verdict's visible_only is {verdict_visible_only} but submission {submission_id} "
+                f"has visible_only {submission.visible_only}, so the verdict is not recorded"
+            )
         submission.status = status
         submission.score = float(verdict.get("score") or 0.0)
         submission.reason = verdict.get("reason") or ""
@@ -244,6 +264,7 @@ def _store_failure(submission: Submission, message: LearnerMessage) -> None:
         "message_id": message.id,
         "failed_stage": None,
         "output": "",
+        "visible_only": submission.visible_only,
     }
     submission.finished_at = timezone.now()
     submission.save()

@@ -54,10 +54,14 @@ def grade_submission(self, submission_id: int) -> None:
     from grader.errors import GraderError
 
     log_extra = {"submission_id": submission_id}
+    pool = sandbox_pool
+    # Used sandboxes wait here until the verdict is stored, and are destroyed after it:
+    # their teardown and their replacement's start-up stay off the verdict's path.
+    used = []
     try:
         options = {}
-        if sandbox_pool is not None and submission.exercise.device == sandbox_pool.device:
-            options["sandbox"] = sandbox_pool.acquire()
+        if pool is not None and submission.exercise.device == pool.device:
+            options["sandbox"] = pool.acquire()
             logger.info("grading submission %s in a warm sandbox from the pool", submission_id, extra=log_extra)
         try:
             verdict = grading.grade(
@@ -65,15 +69,18 @@ def grade_submission(self, submission_id: int) -> None:
                 submission.source,
                 variant_seed=submission.variant_seed,
                 submission_id=submission_id,
+                visible_only=submission.visible_only,
+                discard=used.append,
                 **options,
             )
         except BaseException:
-            # grade() destroys the sandbox it is given, except when loading the
+            # grade() hands over the sandbox it is given, except when loading the
             # exercise or preparing its cases raises. destroy() is idempotent.
             if "sandbox" in options:
                 options["sandbox"].destroy()
             raise
     except GraderError as error:
+        _destroy_used(used, pool)
         if self.request.retries >= MAX_RETRIES:
             logger.error(
                 "grader failed on submission %s after %d retries: %s", submission_id, self.request.retries, error, extra=log_extra
@@ -94,7 +101,20 @@ def grade_submission(self, submission_id: int) -> None:
 
     # NOTE: the grader grades the exercise version on disk now, which can be
     # newer than the one submitted; verdict_record stores the version graded.
-    verdict_record(submission_id=submission_id, verdict=verdict.as_dict())
+    try:
+        verdict_record(submission_id=submission_id, verdict=verdict.as_dict())
+    finally:
+        _destroy_used(used, pool)
+
+
+def _destroy_used(used: list, pool) -> None:
+    """Destroy used sandboxes: in the pool's background thread when there is a pool, here otherwise."""
+    for sandbox in used:
+        if pool is not None:
+            pool.discard(sandbox)
+        else:
+            sandbox.destroy()
+    used.clear()
 
 
 @worker_init.connect

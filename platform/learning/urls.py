@@ -10,6 +10,7 @@ urlpatterns = [
     path("exercises/<slug:slug>/starter.ipynb", views.exercise_starter_notebook, name="exercise_starter_notebook"),
     path("exercises/<slug:slug>/submit/", views.submission_submit, name="submission_submit"),
     path("exercises/<slug:slug>/upload/", views.submission_upload, name="submission_upload"),
+    path("exercises/<slug:slug>/run-visible-checks/", views.submission_run_visible, name="submission_run_visible"),
     path("submissions/<int:submission_id>/", views.submission_detail, name="submission_detail"),
     path("submissions/<int:submission_id>/status/", views.submission_status, name="submission_status"),
 ]

@@ -1,9 +1,9 @@
-"""Exercise pages, submissions and the JSON status endpoint that the exercise page polls, the
-comparison of two attempts, question practice and the learner's dashboard.
+"""Exercise pages, submissions, visible-checks runs and the JSON status endpoint that the exercise
+page polls, the comparison of two attempts, question practice and the learner's dashboard.
 
-The submit and upload views return JSON when the request's Accept header is
-application/json, as the page's JavaScript sends it, and otherwise redirect to
-the submission's page, so the forms also work without JavaScript.
+The submit, run and upload views return JSON when the request's Accept header
+is application/json, as the page's JavaScript sends it, and otherwise redirect
+to the submission's page, so the forms also work without JavaScript.
 """
 
 from __future__ import annotations
@@ -59,10 +59,23 @@ def exercise_starter_notebook(request, slug: str):
 @login_required
 @require_POST
 def submission_submit(request, slug: str):
+    return _create_from_form(request, slug, visible_only=False)
+
+
+@login_required
+@require_POST
+def submission_run_visible(request, slug: str):
+    """Grade the posted code on the exercise's visible checks alone, in a run that does not count as an attempt."""
+    return _create_from_form(request, slug, visible_only=True)
+
+
+def _create_from_form(request, slug: str, *, visible_only: bool):
     exercise = _exercise_or_404(slug)
     source = request.POST.get("source", "")
     try:
-        submission = submission_create(learner=request.user, exercise=exercise, source=source)
+        submission = submission_create(
+            learner=request.user, exercise=exercise, source=source, visible_only=visible_only
+        )
     except SubmissionRejected as rejection:
         return _rejected(request, exercise, rejection, source=source)
     return _accepted(request, submission)
@@ -121,12 +134,21 @@ def submission_status(request, submission_id: int):
 
 
 def submission_payload(request, submission: Submission) -> dict:
-    """Build the status endpoint's JSON: the verdict's fields and HTML fragments rendered (and escaped) by the templates."""
+    """Build the status endpoint's JSON: the verdict's fields and HTML fragments rendered (and escaped) by the templates.
+
+    A visible-checks run has no ``row_html``, because the page's attempt
+    history lists attempts only.
+    """
     verdict = submission.verdict or {}
+    row_html = None
+    if not submission.visible_only:
+        row_html = render_to_string("learning/_submission_row.html", {"submission": submission}, request=request)
     return {
         "id": submission.pk,
         "exercise": submission.exercise.slug,
         "attempt": submission.attempt,
+        "visible_only": submission.visible_only,
+        "label": submission.label,
         "status": submission.status,
         "final": submission.is_final,
         "score": submission.score,
@@ -140,7 +162,7 @@ def submission_payload(request, submission: Submission) -> dict:
         "url": reverse("learning:submission_detail", args=[submission.pk]),
         "status_url": reverse("learning:submission_status", args=[submission.pk]),
         "html": render_to_string("learning/_verdict.html", {"submission": submission}, request=request),
-        "row_html": render_to_string("learning/_submission_row.html", {"submission": submission}, request=request),
+        "row_html": row_html,
     }
 
 

@@ -29,6 +29,7 @@ def docker_unavailable_reason() -> str | None:
 
 BACKENDS = [
     pytest.param("bwrap", id="bwrap"),
+    pytest.param("forkserver", id="forkserver"),
     pytest.param(
         "docker",
         id="docker",

@@ -19,6 +19,15 @@ def submit_code(client, slug: str, source: str) -> dict:
     return response.json()
 
 
+def run_visible_checks(client, slug: str, source: str) -> dict:
+    """Post code to the visible-checks run view as the exercise page's JavaScript does, and return the 202 JSON."""
+    response = client.post(
+        reverse("learning:submission_run_visible", args=[slug]), {"source": source}, HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 202, response.content.decode()
+    return response.json()
+
+
 def wait_for_status(client, submission_id: int, status: str, timeout_s: float = VERDICT_TIMEOUT_S) -> dict:
     """Poll the status endpoint until the submission has ``status``; return its JSON."""
     url = reverse("learning:submission_status", args=[submission_id])

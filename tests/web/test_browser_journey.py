@@ -1,8 +1,9 @@
 """A learner's first session in Chromium, against the live server and a real Celery worker.
 
-Signs up, reads a lesson, practises a question, fails vae-loss with the KL
-term's sign flipped, then passes it. Each step saves a screenshot to
-test-artifacts/journey/, so a failure can be looked at afterwards.
+Signs up, reads a lesson, practises a question, runs the visible checks of
+vae-loss on code with the KL term's sign flipped, submits that code and fails,
+then passes. Each step saves a screenshot to test-artifacts/journey/, so a
+failure can be looked at afterwards.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from .solutions import CORRECT_VAE_LOSS, KL_WRONG_SIGN
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct-horse-battery-9"
+VISIBLE_RUN_NOTE = (
+    "Only the visible checks run here, and this run does not count as a submission. "
+    "Press Submit to grade your code on all the checks."
+)
 VERDICT_TIMEOUT_MS = 90_000
 PHONE_WIDTH_PX = 390
 ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / "test-artifacts" / "journey"
@@ -74,13 +79,13 @@ def horizontal_overflow_px(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
-def submit_and_wait(page, source: str) -> str:
-    """Type ``source`` in the plain text box, submit it and return the verdict heading's text."""
+def submit_and_wait(page, source: str, button: str = "Submit") -> str:
+    """Type ``source`` in the plain text box, press ``button`` and return the verdict heading's text."""
     previous_id = page.evaluate("document.querySelector('#verdict [data-submission-id]')?.dataset.submissionId ?? ''")
     if page.locator("#id_source").is_hidden():
         page.get_by_role("button", name="Use a plain text box").click()
     page.locator("#id_source").fill(source)
-    page.get_by_role("button", name="Submit", exact=True).click()
+    page.get_by_role("button", name=button, exact=True).click()
     # The verdict region still shows the previous attempt until the new one is accepted.
     page.wait_for_function(
         """previousId => {
@@ -124,16 +129,32 @@ def test_first_session_journey(grading_worker, live_server, exercises, content, 
     screenshot(page, "04-question-rated")
 
     page.goto(f"{live_server.url}/exercises/vae-loss/")
+    run = submit_and_wait(page, KL_WRONG_SIGN, button="Run visible checks")
+    screenshot(page, "05-visible-run-wrong-sign")
+    assert run.startswith("Visible-checks run #1: Failed"), page.locator("#verdict").inner_text()
+    assert page.locator('#verdict [data-visible-only="true"]').count() == 1
+    assert page.locator("#verdict .visible-run-note").inner_text() == VISIBLE_RUN_NOTE
+    assert page.locator('#verdict [data-diagnosis-id="kl-wrong-sign"]').count() == 1
+    assert page.locator("#verdict .checks li").count() > 0
+    assert page.locator("#verdict .hidden-check").count() == 0
+    assert page.locator("#verdict .score").count() == 0
+    assert page.locator("#submissions tr[data-submission-id]").count() == 0
+    assert page.locator("#no-submissions").is_visible()
+
     failed = submit_and_wait(page, KL_WRONG_SIGN)
     assert failed.startswith("Attempt #1: Failed"), page.locator("#verdict").inner_text()
+    assert page.locator('#verdict [data-visible-only="false"]').count() == 1
+    assert page.locator("#verdict .visible-run-note").count() == 0
     assert page.locator('#verdict [data-diagnosis-id="kl-wrong-sign"]').count() == 1
+    assert page.locator("#verdict .hidden-check").count() > 0
     assert page.locator("#verdict").get_attribute("aria-live") == "polite"
-    screenshot(page, "05-wrong-sign-diagnosis")
+    assert page.locator("#submissions tr[data-submission-id]").count() == 1
+    screenshot(page, "06-wrong-sign-diagnosis")
 
     passed = submit_and_wait(page, CORRECT_VAE_LOSS)
     assert passed.startswith("Attempt #2: Passed"), page.locator("#verdict").inner_text()
     assert page.locator('#submissions tr[data-submission-id] .badge').first.inner_text() == "Passed"
-    screenshot(page, "06-passed")
+    screenshot(page, "07-passed")
 
 
 def test_exercise_page_keyboard_and_labels(live_server, vae_loss, ada, browser):
@@ -148,7 +169,7 @@ def test_exercise_page_keyboard_and_labels(live_server, vae_loss, ada, browser):
         if page.evaluate("document.activeElement.textContent.trim()") == "Submit":
             reached_submit = True
             break
-    screenshot(page, "07-keyboard-submit-focused")
+    screenshot(page, "08-keyboard-submit-focused")
 
     assert reached_submit
     unlabelled = page.evaluate(
@@ -163,9 +184,12 @@ def test_exercise_page_fits_phone_width(live_server, vae_loss, ada, browser):
     page = browser.new_context(viewport={"width": PHONE_WIDTH_PX, "height": 844}).new_page()
     log_in(page, live_server)
     page.wait_for_selector(".ace_editor")
-    screenshot(page, "08-phone-exercise")
+    screenshot(page, "09-phone-exercise")
+    run_button = page.get_by_role("button", name="Run visible checks", exact=True).bounding_box()
 
     assert horizontal_overflow_px(page) == 0
+    assert run_button["x"] >= 0
+    assert run_button["x"] + run_button["width"] <= PHONE_WIDTH_PX
 
 
 def test_draft_survives_reload_and_starter_restores(live_server, vae_loss, ada, browser):
@@ -183,7 +207,7 @@ def test_draft_survives_reload_and_starter_restores(live_server, vae_loss, ada, 
     page.wait_for_selector(".ace_editor")
     restored = page.locator("#id_source").input_value()
     status = page.locator("#draft-status").inner_text()
-    screenshot(page, "09-draft-restored")
+    screenshot(page, "10-draft-restored")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Restore the starter code").click()
 
@@ -192,3 +216,23 @@ def test_draft_survives_reload_and_starter_restores(live_server, vae_loss, ada, 
     assert page.locator("#id_source").input_value() == starter
     assert page.evaluate("ace.edit(document.querySelector('.ace-editor')).getValue()") == starter
     assert page.locator("#draft-status").inner_text() == "Restored the starter code."
+
+
+def test_shortcut_runs_visible_checks(live_server, vae_loss, ada, browser):
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, live_server)
+    page.wait_for_selector(".ace_editor")
+
+    page.locator(".ace_editor").click()
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function("document.querySelector('#verdict')?.innerText.includes('Visible-checks run #1')")
+    page.get_by_role("button", name="Use a plain text box").click()
+    page.locator("#id_source").focus()
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function("document.querySelector('#verdict')?.innerText.includes('Visible-checks run #2')")
+    screenshot(page, "11-shortcut-visible-run")
+
+    assert page.locator('#verdict [data-visible-only="true"]').count() == 1
+    assert page.locator("#submissions tr[data-submission-id]").count() == 0
+    assert page.locator("#run-visible-shortcut").is_visible()
+    assert page.locator("#run-visible").get_attribute("aria-keyshortcuts") == "Control+Enter Meta+Enter"

@@ -127,8 +127,8 @@ def test_too_many_pending_rejected(learner, vae_loss, enqueued):
 
     assert rejection.value.message_id == "too-many-pending"
     assert rejection.value.text == (
-        f"You have {services.MAX_PENDING_PER_LEARNER} submissions waiting to be graded. "
-        "Wait until one is graded, then submit again."
+        f"You have {services.MAX_PENDING_PER_LEARNER} submissions or visible-checks runs waiting to be graded. "
+        "Wait until one is graded, then try again."
     )
 
 

@@ -9,6 +9,7 @@ from grader.errors import SandboxUnavailable
 from grader.verdict import CheckResult, Reason, Stage, Status, Verdict
 from learning import messages, tasks
 from learning.models import Submission
+from learning.selectors import exercise_best_statuses
 from learning.services import submission_create
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,7 @@ class FakeGrader:
         return outcome
 
 
-def verdict(status: Status, reason: Reason | None = None) -> Verdict:
+def verdict(status: Status, reason: Reason | None = None, *, visible_only: bool = False) -> Verdict:
     passed = status is Status.PASSED
     return Verdict(
         exercise="vae-loss",
@@ -45,6 +46,7 @@ def verdict(status: Status, reason: Reason | None = None) -> Verdict:
         checks=[CheckResult("batch of one: value", True, passed, "Passed." if passed else "Wrong.", Stage.VALUE)],
         reason=reason,
         reproducibility={"variant_seed": 77},
+        visible_only=visible_only,
     )
 
 
@@ -55,7 +57,10 @@ def test_task_grades_queued_submission(queued, monkeypatch):
     tasks.grade_submission.apply(args=[queued.pk])
 
     queued.refresh_from_db()
-    assert fake.calls == [("vae-loss", {"variant_seed": None, "submission_id": queued.pk})]
+    (slug, options), = fake.calls
+    assert slug == "vae-loss"
+    assert callable(options.pop("discard"))
+    assert options == {"variant_seed": None, "submission_id": queued.pk, "visible_only": False}
     assert queued.status == Submission.Status.PASSED
     assert queued.variant_seed == 77
     assert queued.verdict["checks"][0]["name"] == "batch of one: value"
@@ -147,3 +152,40 @@ def test_unexpected_exception_is_infrastructure(queued, monkeypatch):
     assert queued.status == Submission.Status.ERROR
     assert queued.reason == "infrastructure"
     assert queued.verdict["message_id"] == "grader-failed"
+
+
+def test_task_grades_visible_run(learner, vae_loss, monkeypatch):
+    monkeypatch.setattr(tasks.grade_submission, "apply_async", lambda args, queue: None)
+    run = submission_create(learner=learner, exercise=vae_loss, source="a = 1\n", visible_only=True)
+    fake = FakeGrader(verdict(Status.PASSED, visible_only=True))
+    monkeypatch.setattr(grading, "grade", fake)
+
+    tasks.grade_submission.apply(args=[run.pk])
+
+    run.refresh_from_db()
+    assert [(slug, options["visible_only"]) for slug, options in fake.calls] == [("vae-loss", True)]
+    assert run.status == Submission.Status.PASSED
+    assert run.verdict["visible_only"] is True
+    assert exercise_best_statuses(learner=learner) == {}
+
+
+@pytest.mark.parametrize(
+    ("row_visible_only", "verdict_visible_only"),
+    [
+        pytest.param(False, True, id="visible-verdict-on-submission"),
+        pytest.param(True, False, id="full-verdict-on-visible-run"),
+    ],
+)
+def test_task_rejects_verdict_of_other_kind(learner, vae_loss, monkeypatch, row_visible_only, verdict_visible_only):
+    monkeypatch.setattr(tasks.grade_submission, "apply_async", lambda args, queue: None)
+    row = submission_create(learner=learner, exercise=vae_loss, source="a = 1\n", visible_only=row_visible_only)
+    monkeypatch.setattr(grading, "grade", FakeGrader(verdict(Status.PASSED, visible_only=verdict_visible_only)))
+
+    result = tasks.grade_submission.apply(args=[row.pk])
+
+    row.refresh_from_db()
+    assert result.failed()
+    assert row.status == Submission.Status.ERROR
+    assert row.reason == "infrastructure"
+    assert row.verdict["message_id"] == "grader-failed"
+    assert row.verdict["visible_only"] is row_visible_only

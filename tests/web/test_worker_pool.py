@@ -22,6 +22,8 @@ class FakePool:
         self.device = device
         self.error = error
         self.acquired = []
+        self.discarded = []
+        self.on_discard = None
 
     def acquire(self):
         if self.error is not None:
@@ -29,6 +31,11 @@ class FakePool:
         sandbox = f"warm sandbox {len(self.acquired) + 1}"
         self.acquired.append(sandbox)
         return sandbox
+
+    def discard(self, sandbox):
+        self.discarded.append(sandbox)
+        if self.on_discard is not None:
+            self.on_discard()
 
 
 class RecordingGrader:
@@ -39,6 +46,8 @@ class RecordingGrader:
 
     def __call__(self, slug, source, **options):
         self.calls.append(options)
+        if "sandbox" in options:
+            options["discard"](options["sandbox"])
         check = CheckResult("batch of one: value", True, True, "Passed.", Stage.VALUE)
         return Verdict(exercise=slug, version=1, status=Status.PASSED, score=1.0, checks=[check])
 
@@ -61,6 +70,20 @@ def test_task_grades_in_pool_sandbox(queued, monkeypatch):
     assert pool.acquired == ["warm sandbox 1"]
     assert grader.calls[0]["sandbox"] == "warm sandbox 1"
     assert Submission.objects.get(pk=queued.pk).status == Submission.Status.PASSED
+
+
+@pytest.mark.django_db
+def test_task_discards_sandbox_after_storing_verdict(queued, monkeypatch):
+    pool = FakePool()
+    statuses_at_discard = []
+    pool.on_discard = lambda: statuses_at_discard.append(Submission.objects.get(pk=queued.pk).status)
+    monkeypatch.setattr(tasks, "sandbox_pool", pool)
+    monkeypatch.setattr(grading, "grade", RecordingGrader())
+
+    tasks.grade_submission.apply(args=[queued.pk])
+
+    assert pool.discarded == ["warm sandbox 1"]
+    assert statuses_at_discard == [Submission.Status.PASSED]
 
 
 @pytest.mark.django_db

@@ -1,7 +1,8 @@
-// Exercise and submission pages: the ACE code editor, submitting without a
-// page load, and polling a submission's status until its verdict is final.
-// Every form also works without this script: it posts and the server
-// redirects to the submission's page, which refreshes itself while pending.
+// Exercise and submission pages: the ACE code editor, submitting and running
+// the visible checks without a page load, and polling a submission's status
+// until its verdict is final. Every form also works without this script: it
+// posts and the server redirects to the submission's page, which refreshes
+// itself while pending.
 (function () {
   "use strict";
 
@@ -12,6 +13,7 @@
 
   var verdictRegion = document.getElementById("verdict");
   var errorRegion = document.getElementById("submit-error");
+  var runVisibleButton = document.getElementById("run-visible");
   var editorInstance = null;
 
   function setUpEditor() {
@@ -41,6 +43,13 @@
     input.setAttribute("aria-label", "Code");
     input.setAttribute("aria-describedby", "source-help");
     textarea.hidden = true;
+    // ACE handles its keys before the page does, so the shortcut is bound here
+    // as well as on the document (see setUpRunShortcut).
+    editor.commands.addCommand({
+      name: "runVisibleChecks",
+      bindKey: { win: "Ctrl-Enter", mac: "Command-Enter" },
+      exec: runVisibleChecks,
+    });
     editor.session.on("change", function () {
       textarea.value = editor.getValue();
     });
@@ -119,6 +128,31 @@
       status.textContent = "Restored the starter code.";
       status.hidden = false;
     });
+  }
+
+  function runVisibleChecks() {
+    if (runVisibleButton && !runVisibleButton.disabled) {
+      runVisibleButton.click();
+    }
+  }
+
+  // Ctrl+Enter, or Command+Enter on a Mac, runs the visible checks from
+  // anywhere on the page. It never submits, so a stray key press cannot use up
+  // an attempt.
+  function setUpRunShortcut() {
+    if (!runVisibleButton) {
+      return;
+    }
+    document.addEventListener("keydown", function (event) {
+      if (event.defaultPrevented || event.key !== "Enter" || event.altKey || event.shiftKey) {
+        return;
+      }
+      if (event.ctrlKey || event.metaKey) {
+        event.preventDefault();
+        runVisibleChecks();
+      }
+    });
+    document.getElementById("run-visible-shortcut").hidden = false;
   }
 
   function showError(message, messageId) {
@@ -207,10 +241,16 @@
   function submitWithoutReload(form) {
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      var button = form.querySelector('button[type="submit"]');
-      button.disabled = true;
+      // Submit posts to the form's action, and Run visible checks posts to
+      // its own formaction.
+      var submitter = event.submitter || form.querySelector('button[type="submit"]');
+      var action = submitter.hasAttribute("formaction") ? submitter.formAction : form.action;
+      var buttons = form.querySelectorAll('button[type="submit"]');
+      buttons.forEach(function (button) {
+        button.disabled = true;
+      });
       clearError();
-      fetch(form.action, {
+      fetch(action, {
         method: "POST",
         body: new FormData(form),
         headers: { Accept: "application/json" },
@@ -231,15 +271,18 @@
           });
         })
         .catch(function () {
-          showError("The submission could not be sent. Check your connection, or log in again, and retry.");
+          showError("Your code could not be sent. Check your connection, or log in again, and retry.");
         })
         .finally(function () {
-          button.disabled = false;
+          buttons.forEach(function (button) {
+            button.disabled = false;
+          });
         });
     });
   }
 
   setUpEditor();
+  setUpRunShortcut();
   var sourceBox = document.getElementById("id_source");
   if (sourceBox) {
     var getCode = function () {
