@@ -62,15 +62,19 @@ def main(argv: list[str] | None = None) -> int:
     cold_bwrap = grading.measure_cold("bwrap", args.cold_samples)
     print("cold docker ...", flush=True)
     cold_docker = grading.measure_cold("docker", args.cold_samples)
-    print("warm pool ...", flush=True)
-    warm_grade = grading.measure_warm(args.warm_samples)
+    print("warm pool (bwrap) ...", flush=True)
+    warm_bwrap = grading.measure_warm(args.warm_samples, backend="bwrap")
+    print("warm pool (fork server) ...", flush=True)
+    warm_grade = grading.measure_warm(args.warm_samples, backend="forkserver")
     results["cold_bwrap"] = summarize(cold_bwrap)
     results["cold_docker"] = summarize(cold_docker)
+    results["warm_grade_bwrap"] = summarize(warm_bwrap)
     results["warm_grade"] = summarize(warm_grade)
     results["cold_bwrap_p50_ms"] = results["cold_bwrap"]["p50"] if cold_bwrap else None
     results["cold_docker_p50_ms"] = results["cold_docker"]["p50"] if cold_docker else None
 
     throughput: dict[str, float] = {}
+    cpu_busy: dict[str, float] = {}
     if not args.skip_service:
         from bench import service
 
@@ -85,11 +89,15 @@ def main(argv: list[str] | None = None) -> int:
         with service.worker(concurrency=args.workers, pool_size=1):
             for burst in (int(size) for size in args.concurrency.split(",")):
                 print(f"throughput at {burst} concurrent ...", flush=True)
-                throughput[str(burst)] = service.measure_throughput(burst, source)
-    else:
+                rate, busy = service.measure_throughput(burst, source, rounds=max(2, 32 // burst))
+                throughput[str(burst)] = rate
+                cpu_busy[str(burst)] = busy
+    elif warm_grade:
         results["warm_p50_ms"] = statistics.median(warm_grade)
         results["warm_p95_ms"] = percentile(warm_grade, 0.95)
     results["throughput_per_s"] = throughput
+    # The share of all cores busy during each burst: near 1.0, throughput is bound by the CPU.
+    results["cpu_busy_share"] = cpu_busy
 
     if cold_bwrap and results.get("warm_p50_ms"):
         results["cold_over_warm"] = results["cold_bwrap_p50_ms"] / results["warm_p50_ms"]
@@ -117,13 +125,16 @@ def print_table(results: dict) -> None:
     rows = [
         ("cold bubblewrap grading, p50", _ms(results.get("cold_bwrap_p50_ms"))),
         ("cold Docker grading, p50", _ms(results.get("cold_docker_p50_ms"))),
-        ("warm-pool grading (in process), p50", _ms((results.get("warm_grade") or {}).get("p50"))),
+        ("warm-pool grading, bwrap pool (in process), p50", _ms((results.get("warm_grade_bwrap") or {}).get("p50"))),
+        ("warm-pool grading, fork-server pool (in process), p50", _ms((results.get("warm_grade") or {}).get("p50"))),
         ("submission to stored verdict, warm, p50", _ms(results.get("warm_p50_ms"))),
         ("submission to stored verdict, warm, p95", _ms(results.get("warm_p95_ms"))),
         ("cold p50 / warm p50", f"{results['cold_over_warm']:.1f}x" if results.get("cold_over_warm") else "n/a"),
     ]
     for burst, rate in results.get("throughput_per_s", {}).items():
-        rows.append((f"throughput at {burst} concurrent", f"{rate:.2f} gradings/s"))
+        busy = results.get("cpu_busy_share", {}).get(burst)
+        share = f", CPU {busy:.0%} busy" if busy is not None else ""
+        rows.append((f"throughput at {burst} concurrent", f"{rate:.2f} gradings/s{share}"))
     rows += [("nbgrader autograde", _ms(results.get("nbgrader_ms"))), ("otter run", _ms(results.get("otter_ms")))]
     width = max(len(label) for label, _ in rows)
     print()

@@ -1,4 +1,4 @@
-"""Timings of the grader alone: cold sandboxes of each backend, and warm ones from a pool."""
+"""Timings of the grader alone: cold sandboxes of each backend, and warm ones from a pool of each pool backend."""
 
 from __future__ import annotations
 
@@ -42,14 +42,24 @@ def measure_cold(backend: str, samples: int) -> list[float] | None:
     return [_timed_grade(backend=backend) for _ in range(samples)]
 
 
-def measure_warm(samples: int, backend: str = "bwrap") -> list[float]:
-    """Grade with a sandbox taken from a warm pool, waiting for the pool to refill between gradings."""
-    from grader.pool import WarmPool
+def measure_warm(samples: int, backend: str = "forkserver") -> list[float] | None:
+    """Grade with a sandbox taken from a warm pool, the way a worker does; None when the backend cannot run here.
 
+    Each used sandbox goes to ``WarmPool.discard``, and the next grading waits
+    until the pool has its replacement ready, as a worker between submissions.
+    """
+    from grader.pool import WarmPool
+    from grader.sandbox import get_backend
+
+    try:
+        get_backend(backend)
+    except GraderError as error:
+        logger.warning("skipping warm %s: %s", backend, error)
+        return None
     timings = []
     with WarmPool(size=1, backend=backend) as pool:
-        _timed_grade(sandbox=pool.acquire())
+        _timed_grade(sandbox=pool.acquire(), discard=pool.discard)
         for _ in range(samples):
             sandbox = pool.acquire()
-            timings.append(_timed_grade(sandbox=sandbox))
+            timings.append(_timed_grade(sandbox=sandbox, discard=pool.discard))
     return timings

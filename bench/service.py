@@ -58,6 +58,8 @@ def worker(concurrency: int, pool_size: int):
         **os.environ,
         "PYTHONPATH": f"{REPO_ROOT / 'platform'}:{REPO_ROOT}",
         "TENSORCRAFT_SANDBOX_POOL_SIZE": str(pool_size),
+        # The worker's default: bwrap sandboxes, and a warm pool from the fork server.
+        "TENSORCRAFT_SANDBOX": "bwrap",
         "TENSORCRAFT_LOG_LEVEL": "WARNING",
     }
     log = open(REPO_ROOT / "var" / "bench-worker.log", "w")
@@ -127,13 +129,22 @@ def measure_latency(samples: int, source: str, gap_s: float) -> list[float]:
     return latencies
 
 
-def measure_throughput(concurrent: int, source: str, rounds: int = 2) -> float:
-    """Gradings per second when ``concurrent`` submissions arrive at once, over ``rounds`` bursts."""
+def cpu_times() -> tuple[float, float]:
+    """Return the machine's busy and total CPU time so far, in clock ticks, from /proc/stat."""
+    fields = [float(value) for value in open("/proc/stat").readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def measure_throughput(concurrent: int, source: str, rounds: int = 2) -> tuple[float, float]:
+    """Return gradings per second when ``concurrent`` submissions arrive at once, over ``rounds`` bursts,
+    and the share of the machine's CPU time that was busy meanwhile (1.0: every core busy throughout)."""
     from catalogue.models import Exercise
     from learning.services import submission_create
 
     exercise = Exercise.objects.get(slug="vae-loss")
     learners = _learners(concurrent)
+    busy_before, total_before = cpu_times()
     started = time.perf_counter()
     for _ in range(rounds):
         ids = [submission_create(learner=learner, exercise=exercise, source=source).pk for learner in learners]
@@ -141,4 +152,6 @@ def measure_throughput(concurrent: int, source: str, rounds: int = 2) -> float:
         failed = [row.pk for row in rows if row.status != "passed"]
         if failed:
             raise RuntimeError(f"benchmark submissions {failed} did not pass")
-    return concurrent * rounds / (time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    busy_after, total_after = cpu_times()
+    return concurrent * rounds / elapsed, (busy_after - busy_before) / max(total_after - total_before, 1.0)

@@ -12,6 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
+from grader.sandbox import BACKEND_NAMES
 from grader.errors import GraderError, SubmissionError
 from grader.verdict import Reason, Status, Verdict
 
@@ -30,8 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--json", action="store_true", help="print the verdict as one JSON object")
     grade.add_argument(
         "--sandbox",
-        choices=["bwrap", "docker"],
-        help="the sandbox backend (default: $TENSORCRAFT_SANDBOX, else bwrap where it works, else docker)",
+        choices=list(BACKEND_NAMES),
+        help=(
+            "the sandbox backend (default: $TENSORCRAFT_SANDBOX, else bwrap where it works, else docker); "
+            "forkserver pays off in a worker's warm pool, not for one grading"
+        ),
     )
     grade.add_argument(
         "--seed",

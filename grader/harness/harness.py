@@ -288,13 +288,25 @@ def _flush_learner_streams() -> None:
 
 
 def warm_up() -> None:
-    """Run what every job's first case would otherwise pay for: autograd's set-up and a safetensors round trip."""
+    """Run what every job's first case would otherwise pay for: autograd's set-up and a safetensors round trip.
+
+    A sandbox for GPU exercises (``TENSORCRAFT_DEVICE=gpu``) also creates its
+    CUDA context here, which takes seconds, and exits with a message when no
+    GPU is visible, so that the trusted side reports it before any job arrives.
+    """
     import torch
     from safetensors.torch import load, save
 
     weights = torch.ones(4, requires_grad=True)
     torch.autograd.grad((weights * weights).sum(), [weights])
     load(save({"warm-up": weights.detach()}))
+    if os.environ.get("TENSORCRAFT_DEVICE") == "gpu":
+        if not torch.cuda.is_available():
+            os.write(2, b"the sandbox has no usable GPU: torch.cuda.is_available() is False\n")
+            os._exit(4)
+        on_gpu = weights.detach().to("cuda")
+        torch.autograd.grad((on_gpu.requires_grad_() * on_gpu).sum(), [on_gpu])
+        torch.cuda.synchronize()
 
 
 def main() -> None:

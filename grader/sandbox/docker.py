@@ -158,7 +158,7 @@ class DockerSandbox(Sandbox):
             for path in sources:
                 args += ["--mount", f"type=bind,source={path},target={path},readonly"]
             args += ["--mount", f"type=bind,source={HARNESS_DIR},target={HARNESS_MOUNT},readonly"]
-        for name, value in sandbox_environment().items():
+        for name, value in sandbox_environment(self.device).items():
             # The production image's PATH leads to its own Python.
             if name == "PATH" and not self.host_runtime:
                 continue

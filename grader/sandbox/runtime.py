@@ -28,9 +28,13 @@ def runtime_dirs() -> list[str]:
     return sorted(d for d in dirs if not any(d == s or d.startswith(s + "/") for s in SYSTEM_DIRS))
 
 
-def sandbox_environment() -> dict[str, str]:
-    """Return the whole environment of learner code, in which no variable of the worker's environment appears."""
+def sandbox_environment(device: str = "cpu") -> dict[str, str]:
+    """Return the whole environment of learner code, in which no variable of the worker's environment appears.
+
+    ``TENSORCRAFT_DEVICE`` tells the harness which device to warm up before it reports ready.
+    """
     return {
+        "TENSORCRAFT_DEVICE": device,
         "PATH": "/usr/bin:/bin",
         "HOME": WORK_DIR,
         "PYTHONDONTWRITEBYTECODE": "1",

@@ -13,8 +13,8 @@ needed. Production and the tests set:
   (comma-separated origins such as ``https://tensorcraft.example``).
 - ``TENSORCRAFT_LOG_LEVEL``: the level of the console log (default INFO).
 
-``TENSORCRAFT_SANDBOX`` (``bwrap`` or ``docker``) is read by the grader itself
-in the worker.
+``TENSORCRAFT_SANDBOX`` (``bwrap``, ``docker`` or ``forkserver``) is read by the
+grader itself in the worker.
 """
 
 from __future__ import annotations
@@ -176,6 +176,9 @@ CELERY_BEAT_SCHEDULE = {
 TENSORCRAFT_SANDBOX = os.environ.get("TENSORCRAFT_SANDBOX") or None
 TENSORCRAFT_SANDBOX_POOL_SIZE = int(os.environ.get("TENSORCRAFT_SANDBOX_POOL_SIZE", "1"))
 TENSORCRAFT_SANDBOX_POOL_DEVICE = os.environ.get("TENSORCRAFT_SANDBOX_POOL_DEVICE", "cpu")
+# The pool's backend; unset, it is the fork server where TENSORCRAFT_SANDBOX resolves
+# to bwrap (see grader.sandbox.pool_backend_name), else TENSORCRAFT_SANDBOX's.
+TENSORCRAFT_SANDBOX_POOL_BACKEND = os.environ.get("TENSORCRAFT_SANDBOX_POOL_BACKEND") or None
 
 LOGGING = {
     "version": 1,

@@ -142,11 +142,11 @@ def start_sandbox_pool(**kwargs) -> None:
         return
     from grader.errors import GraderError
     from grader.pool import WarmPool
+    from grader.sandbox import pool_backend_name
 
     try:
-        sandbox_pool = WarmPool(
-            size=size, backend=settings.TENSORCRAFT_SANDBOX, device=settings.TENSORCRAFT_SANDBOX_POOL_DEVICE
-        )
+        backend = settings.TENSORCRAFT_SANDBOX_POOL_BACKEND or pool_backend_name(settings.TENSORCRAFT_SANDBOX)
+        sandbox_pool = WarmPool(size=size, backend=backend, device=settings.TENSORCRAFT_SANDBOX_POOL_DEVICE)
     except GraderError as error:
         # Without a pool each grading starts its own sandbox and reports its own fault.
         logger.error("cannot start the warm sandbox pool: %s", error)

@@ -1,12 +1,13 @@
 import pytest
 
 from grader.pool import WarmPool
+from grader.sandbox import pool_backend_name
 
 
 @pytest.fixture(scope="session")
 def sandbox_pool():
-    """Warm bubblewrap sandboxes shared by the grader tests; each grading still gets a fresh one."""
-    with WarmPool(size=2, backend="bwrap") as pool:
+    """Warm sandboxes shared by the grader tests, from the fork server; each grading still gets a fresh one."""
+    with WarmPool(size=2, backend=pool_backend_name("bwrap")) as pool:
         yield pool
 
 

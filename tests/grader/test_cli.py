@@ -88,7 +88,7 @@ def test_grade_without_arguments_is_a_usage_error():
     assert "usage:" in result.stderr
 
 
-@pytest.mark.parametrize("sandbox", ["bwrap"])
+@pytest.mark.parametrize("sandbox", ["bwrap", "forkserver"])
 def test_grade_accepts_sandbox_option(sandbox):
     result = run_grader("grade", "gaussian-kl", REPO_ROOT / "exercises" / "gaussian-kl" / "variants" / "canonical.py",
                         "--json", "--sandbox", sandbox)

@@ -88,6 +88,11 @@ def test_gpu_exercise_gets_a_device_request():
     assert option_values(sandbox(device="cpu").command(), "--gpus") == []
 
 
+def test_gpu_sandbox_is_told_to_warm_cuda():
+    assert "TENSORCRAFT_DEVICE=gpu" in option_values(sandbox(device="gpu").command(), "--env")
+    assert "TENSORCRAFT_DEVICE=cpu" in option_values(sandbox(device="cpu").command(), "--env")
+
+
 def test_gpu_request_defaults_to_all_gpus(monkeypatch):
     monkeypatch.delenv("TENSORCRAFT_SANDBOX_GPUS", raising=False)
 

@@ -181,6 +181,7 @@ def test_pool_follows_process_lifetime(settings, monkeypatch):
 
     settings.TENSORCRAFT_SANDBOX_POOL_SIZE = 2
     settings.TENSORCRAFT_SANDBOX = "bwrap"
+    settings.TENSORCRAFT_SANDBOX_POOL_BACKEND = None
     monkeypatch.setattr(pool_module, "WarmPool", RecordingPool)
     monkeypatch.setattr(tasks, "sandbox_pool", None)
 
@@ -188,9 +189,31 @@ def test_pool_follows_process_lifetime(settings, monkeypatch):
     pool = tasks.sandbox_pool
     tasks.close_sandbox_pool()
 
-    assert started == [(2, "bwrap", "cpu")]
+    assert started == [(2, "forkserver", "cpu")]
     assert pool.closed
     assert tasks.sandbox_pool is None
+
+
+def test_pool_backend_setting_overrides_default(settings, monkeypatch):
+    from grader import pool as pool_module
+
+    started = []
+
+    class RecordingPool(FakePool):
+        def __init__(self, *, size, backend, device):
+            super().__init__(device=device)
+            started.append(backend)
+
+    settings.TENSORCRAFT_SANDBOX_POOL_SIZE = 1
+    settings.TENSORCRAFT_SANDBOX = "bwrap"
+    settings.TENSORCRAFT_SANDBOX_POOL_BACKEND = "bwrap"
+    monkeypatch.setattr(pool_module, "WarmPool", RecordingPool)
+    monkeypatch.setattr(tasks, "sandbox_pool", None)
+
+    tasks.start_sandbox_pool()
+    tasks.sandbox_pool = None
+
+    assert started == ["bwrap"]
 
 
 def test_pool_size_zero_disables_pool(settings, monkeypatch):
@@ -213,7 +236,7 @@ def test_worker_grades_in_warm_sandboxes(grading_worker, learner_client, vae_los
     assert [verdict["status"] for verdict in verdicts] == ["passed", "passed"]
     for submission in stored:
         assert "sandbox_ready" in submission.verdict["timings_ms"]
-        assert submission.verdict["reproducibility"]["sandbox_backend"] in ("bwrap", "docker")
+        assert submission.verdict["reproducibility"]["sandbox_backend"] == "forkserver"
     log = grading_worker.log_tail(400)
     for submission in stored:
         assert f"grading submission {submission.pk} in a warm sandbox from the pool" in log
