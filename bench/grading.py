@@ -14,15 +14,25 @@ SLUG = "vae-loss"
 SOLUTION = Path(__file__).resolve().parent.parent / "exercises" / SLUG / "variants" / "canonical.py"
 
 
-def solution_source() -> str:
-    return SOLUTION.read_text()
+def solution_source(index: int | None = None) -> str:
+    """Return the correct solution; with ``index``, a copy that differs by a comment.
+
+    A different source draws its own hidden cases, as each learner's submission
+    does, so the timings include building them instead of reusing a cached set.
+    """
+    source = SOLUTION.read_text()
+    return source if index is None else f"{source}\n# benchmark submission {index}\n"
+
+
+_submissions = iter(range(1, 1_000_000))
 
 
 def _timed_grade(**options) -> float:
     from grader.grading import grade
 
+    source = solution_source(next(_submissions))
     started = time.perf_counter()
-    verdict = grade(SLUG, solution_source(), **options)
+    verdict = grade(SLUG, source, **options)
     elapsed_ms = (time.perf_counter() - started) * 1000
     if verdict.status.value != "passed":
         raise RuntimeError(f"the benchmark's solution did not pass: {verdict.status.value} {verdict.message}")

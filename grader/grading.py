@@ -85,18 +85,50 @@ class PreparedCases:
         )
 
 
-@functools.lru_cache(maxsize=256)
-def prepare_cases(slug: str, version: int, variant_seed: int) -> PreparedCases:
-    """Build the cases and the reference outputs once per exercise version and variant."""
-    exercise = get_exercise(slug)
-    checks = exercise.checks()
-    cases = checks.build_cases(variant_seed)
+def _check_case_ids(slug: str, cases: list[Case]) -> None:
     ids = [case.id for case in cases]
     if len(set(ids)) != len(ids) or any(protocol.KEY_SEPARATOR in case_id for case_id in ids):
         raise GraderError(f"{slug}: case ids must be unique and contain no '/': {ids}")
+
+
+@functools.lru_cache(maxsize=64)
+def _visible_cases(slug: str, version: int) -> PreparedCases:
+    """Build the visible cases and their reference outputs once per exercise version.
+
+    Visible cases do not depend on the variant seed (``tests/grader`` checks
+    this for every exercise), so every variant shares them.
+    """
+    exercise = get_exercise(slug)
+    checks = exercise.checks()
+    cases = [case for case in checks.build_cases(0) if case.visible]
     reference = checks.reference()
     probe = probe_for(exercise)
-    expected = {case.id: run_probe(probe, reference, case) for case in cases}
+    return PreparedCases(cases=cases, expected={case.id: run_probe(probe, reference, case) for case in cases})
+
+
+@functools.lru_cache(maxsize=256)
+def prepare_cases(slug: str, version: int, variant_seed: int) -> PreparedCases:
+    """Build the cases and the reference outputs: the visible ones once per version, the hidden ones per variant.
+
+    A checks module that defines ``build_hidden_cases(variant_seed)`` spares
+    each new variant the building of the visible cases too.
+    """
+    exercise = get_exercise(slug)
+    checks = exercise.checks()
+    visible = _visible_cases(slug, version)
+    build_hidden = getattr(checks, "build_hidden_cases", None)
+    if build_hidden is not None:
+        hidden = list(build_hidden(variant_seed))
+    else:
+        hidden = [case for case in checks.build_cases(variant_seed) if not case.visible]
+    if any(case.visible for case in hidden):
+        raise GraderError(f"{slug}: build_hidden_cases returned a visible case")
+    cases = visible.cases + hidden
+    _check_case_ids(slug, cases)
+    reference = checks.reference()
+    probe = probe_for(exercise)
+    expected = dict(visible.expected)
+    expected.update({case.id: run_probe(probe, reference, case) for case in hidden})
     return PreparedCases(cases=cases, expected=expected)
 
 

@@ -30,7 +30,7 @@ HARNESS_DIR = Path(__file__).resolve().parent.parent / "harness"
 READY_TIMEOUT_S = 120
 # Learner output kept for display; the rest is read and dropped.
 MAX_STDOUT_BYTES = 64 * 1024
-# How often the supervisor reads the backend's memory and process counters during a run.
+# How often the supervisor reads the backend's CPU time, memory and process counters during a run.
 LIMIT_POLL_INTERVAL_S = 0.2
 # How long the supervisor keeps reading output after the sandbox's main process has exited.
 DRAIN_AFTER_EXIT_S = 2.0
@@ -300,12 +300,12 @@ class Sandbox(abc.ABC):
             if now >= deadline:
                 exceeded = "wall_time_s"
                 break
-            cpu_now = self._cpu_ms()
-            if cpu_now is not None and cpu_now - cpu_before > self.limits.cpu_time_s * 1000:
-                exceeded = "cpu_time_s"
-                break
             if now - last_limit_check > LIMIT_POLL_INTERVAL_S:
                 last_limit_check = now
+                cpu_now = self._cpu_ms()
+                if cpu_now is not None and cpu_now - cpu_before > self.limits.cpu_time_s * 1000:
+                    exceeded = "cpu_time_s"
+                    break
                 exceeded = self._limit_hit()
                 if exceeded is not None:
                     break

@@ -6,6 +6,7 @@ enforced by the kernel, never by code inside the sandbox.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
@@ -31,7 +32,9 @@ def _own_paths() -> dict[str, str]:
     return paths
 
 
+@functools.lru_cache(maxsize=1)
 def is_v2() -> bool:
+    """Tell whether the host mounts cgroup v2 at the root; read once, since it is asked on every limit check."""
     return (CGROUP_ROOT / "cgroup.controllers").exists()
 
 

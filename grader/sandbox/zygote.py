@@ -276,9 +276,16 @@ def main() -> None:
     os.umask(0o022)
     import torch  # noqa: F401  (the import every sandbox would otherwise pay for)
 
-    import harness  # noqa: F401
+    import harness
 
     torch.set_num_threads(int(os.environ.get("TENSORCRAFT_THREADS", "1")))
+    # Warming up before the fork leaves the lazily built state in pages that every child shares.
+    harness.warm_up()
+    threads = len(os.listdir("/proc/self/task"))
+    if threads != 1:
+        # A fork copies only the calling thread, so a lock held by another thread would stay held in the child.
+        os.write(2, f"the zygote runs {threads} threads after its warm-up; forking it is unsafe\n".encode())
+        sys.exit(5)
     try:
         serve(control)
     except (BrokenPipeError, ConnectionResetError):

@@ -50,6 +50,10 @@ def database_from_url(url: str, *, base_dir: Path) -> dict:
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(port) if port else "",
+            # Keep connections open between requests and tasks: a new PostgreSQL connection
+            # starts a server process, which costs milliseconds on every grading.
+            "CONN_MAX_AGE": 300,
+            "CONN_HEALTH_CHECKS": True,
         }
 
     raise ConfigurationError(

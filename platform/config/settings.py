@@ -149,6 +149,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # One task at a time per worker process, because a grading uses a whole sandbox.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django support closes the database connection around every task unless this is set;
+# a new PostgreSQL connection costs about 5 ms here. learning.tasks checks the kept connection
+# before each task instead (close_old_connections honours CONN_MAX_AGE and the health check).
+CELERY_DB_REUSE_MAX = 1000
 # The queues are named after the devices in exercise.toml; each submission
 # goes to the queue of its exercise's device.
 GRADING_QUEUES = ("cpu", "gpu")

@@ -4,9 +4,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 
 from grader.errors import ExerciseConfigError
-from grader.exercise import load_exercise_folder
+from grader.exercise import all_exercises, load_exercise_folder
 from grader.limits import LIMIT_SPECS, Limits
 
 VAE_LOSS = Path(__file__).resolve().parents[2] / "exercises" / "vae-loss"
@@ -88,3 +89,35 @@ def test_invalid_toml_names_the_file(exercise_copy):
 
     with pytest.raises(ExerciseConfigError, match="exercise.toml: invalid TOML"):
         load_exercise_folder(exercise_copy)
+
+
+@pytest.mark.parametrize("slug", sorted(all_exercises()))
+def test_visible_cases_do_not_depend_on_variant_seed(slug):
+    checks = all_exercises()[slug].checks()
+
+    first = [case for case in checks.build_cases(1) if case.visible]
+    second = [case for case in checks.build_cases(2) if case.visible]
+
+    assert [case.id for case in first] == [case.id for case in second]
+    for one, other in zip(first, second):
+        assert one.params == other.params, one.id
+        assert one.seed == other.seed, one.id
+        assert sorted(one.inputs) == sorted(other.inputs), one.id
+        for name in one.inputs:
+            assert torch.equal(one.inputs[name], other.inputs[name]), (one.id, name)
+
+
+@pytest.mark.parametrize(
+    "slug", sorted(slug for slug, exercise in all_exercises().items() if hasattr(exercise.checks(), "build_hidden_cases"))
+)
+def test_hidden_case_builder_matches_build_cases(slug):
+    checks = all_exercises()[slug].checks()
+
+    hidden = checks.build_hidden_cases(7)
+    expected = [case for case in checks.build_cases(7) if not case.visible]
+
+    assert [case.id for case in hidden] == [case.id for case in expected]
+    assert not any(case.visible for case in hidden)
+    for one, other in zip(hidden, expected):
+        for name in one.inputs:
+            assert torch.equal(one.inputs[name], other.inputs[name]), (one.id, name)

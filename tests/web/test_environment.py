@@ -32,7 +32,8 @@ BASE = Path("/srv/tensorcraft")
     ],
 )
 def test_postgres_url_is_parsed(url, expected):
-    assert database_from_url(url, base_dir=BASE) == {"ENGINE": "django.db.backends.postgresql", **expected}
+    persistent = {"CONN_MAX_AGE": 300, "CONN_HEALTH_CHECKS": True}
+    assert database_from_url(url, base_dir=BASE) == {"ENGINE": "django.db.backends.postgresql", **expected, **persistent}
 
 
 @pytest.mark.parametrize(
