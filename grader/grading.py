@@ -65,21 +65,30 @@ def probe_for(exercise: Exercise) -> Any:
 class PreparedCases:
     cases: list[Case]
     expected: dict[str, dict[str, torch.Tensor]]
+    # The per-version set that these cases' visible ones come from; its serialized inputs are reused.
+    shared_visible: "PreparedCases | None" = None
 
     @functools.cached_property
     def visible_part(self) -> "PreparedCases":
         """The visible cases alone, for a practice run that keeps the hidden ones back."""
         cases = [case for case in self.cases if case.visible]
-        return PreparedCases(cases=cases, expected={case.id: self.expected[case.id] for case in cases})
+        return PreparedCases(
+            cases=cases, expected={case.id: self.expected[case.id] for case in cases}, shared_visible=self.shared_visible
+        )
 
     @functools.cached_property
     def job_files(self) -> "JobFiles":
         """The serialized job, built once per exercise version and variant."""
         visible = [case for case in self.cases if case.visible]
         hidden = [case for case in self.cases if not case.visible]
+        shared = self.shared_visible
+        if shared is not None and [case.id for case in shared.cases] == [case.id for case in visible]:
+            inputs, job = shared.job_files.inputs, shared.job_files.job
+        else:
+            inputs, job = _inputs_bytes(visible), {"cases": _case_entries(visible)}
         return JobFiles(
-            inputs=_inputs_bytes(visible),
-            job={"cases": _case_entries(visible)},
+            inputs=inputs,
+            job=job,
             hidden_inputs=_inputs_bytes(hidden),
             hidden_job=json.dumps({"cases": _case_entries(hidden)}),
         )
@@ -129,7 +138,7 @@ def prepare_cases(slug: str, version: int, variant_seed: int) -> PreparedCases:
     probe = probe_for(exercise)
     expected = dict(visible.expected)
     expected.update({case.id: run_probe(probe, reference, case) for case in hidden})
-    return PreparedCases(cases=cases, expected=expected)
+    return PreparedCases(cases=cases, expected=expected, shared_visible=visible)
 
 
 def _error_verdict(exercise: Exercise, reason: Reason, message: str, **extra: Any) -> Verdict:

@@ -135,7 +135,13 @@ def preload_grader(**kwargs) -> None:
     on a 2-core machine). Importing starts no torch threads, so forking after
     it is safe.
     """
+    import torch
+
     from grader import grading  # noqa: F401
+
+    # The trusted side's tensors are small (references, comparisons): one thread per pool
+    # process leaves the other cores to the sandboxes instead of spinning idle thread pools.
+    torch.set_num_threads(1)
 
 
 @worker_process_init.connect
@@ -150,6 +156,11 @@ def start_sandbox_pool(**kwargs) -> None:
     # process: frozen, the garbage collector stops walking them on every collection, which
     # otherwise adds milliseconds to gradings at random.
     gc.freeze()
+    import torch
+
+    # The thread count is set per process: a pool process forked from another thread than the one
+    # that ran preload_grader would start with torch's default.
+    torch.set_num_threads(1)
     size = settings.TENSORCRAFT_SANDBOX_POOL_SIZE
     if size <= 0:
         return

@@ -241,3 +241,14 @@ def test_worker_grades_in_warm_sandboxes(grading_worker, learner_client, vae_los
     for submission in stored:
         assert f"grading submission {submission.pk} in a warm sandbox from the pool" in log
     grading_worker.assert_alive()
+
+
+def test_worker_preload_runs_torch_on_one_thread(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch, "set_num_threads", lambda count: calls.append(count))
+    calls = []
+
+    tasks.preload_grader()
+
+    assert calls == [1]
