@@ -180,10 +180,6 @@ def _sandbox_init(plan: dict) -> None:
 
     # As in a sandbox that runs harness.py as its program, the harness is __main__.
     sys.modules["__main__"] = harness
-    # Touch every object once, so that the copy-on-write faults they would cost the job
-    # (a reference count is a write) happen now, while the sandbox waits for its job.
-    for item in gc.get_objects():
-        del item
     harness.warm_up()
     harness.serve()
     os._exit(0)
@@ -291,6 +287,9 @@ def main() -> None:
         # A fork copies only the calling thread, so a lock held by another thread would stay held in the child.
         os.write(2, f"the zygote runs {threads} threads after its warm-up; forking it is unsafe\n".encode())
         sys.exit(5)
+    # Frozen objects are left out of garbage collections, so a collection in a child does not
+    # write to (and so copy) every page of the heap it shares with the zygote.
+    gc.freeze()
     try:
         serve(control)
     except (BrokenPipeError, ConnectionResetError):
