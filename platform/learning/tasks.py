@@ -119,8 +119,13 @@ def _destroy_used(used: list, pool) -> None:
 
 
 @task_prerun.connect
-def drop_broken_connections(**kwargs) -> None:
-    """Close database connections that broke or outlived CONN_MAX_AGE, as Django does between requests."""
+def drop_broken_connections(task=None, **kwargs) -> None:
+    """Close database connections that broke or outlived CONN_MAX_AGE, as Django does between requests.
+
+    A task run eagerly (``apply()``, in tests) runs inside its caller's transaction, so it keeps the connection.
+    """
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
     from django.db import close_old_connections
 
     close_old_connections()

@@ -252,3 +252,17 @@ def test_worker_preload_runs_torch_on_one_thread(monkeypatch):
     tasks.preload_grader()
 
     assert calls == [1]
+
+
+@pytest.mark.parametrize(("eager", "expected_calls"), [(True, 0), (False, 1)])
+def test_prerun_closes_stale_connections_outside_eager_runs(monkeypatch, eager, expected_calls):
+    from types import SimpleNamespace
+
+    from django import db
+
+    calls = []
+    monkeypatch.setattr(db, "close_old_connections", lambda: calls.append(1))
+
+    tasks.drop_broken_connections(task=SimpleNamespace(request=SimpleNamespace(is_eager=eager)))
+
+    assert len(calls) == expected_calls
