@@ -175,6 +175,8 @@ def test_run_view_redirects_without_js(learner_client, vae_loss, enqueued):
     assert run.visible_only is True
     assert "<h1>Visible-checks run #1</h1>" in page
     assert VISIBLE_RUN_NOTE in page
+    assert '<p class="meta">Run <time' in page
+    assert "Submitted <time" not in page
 
 
 def test_run_view_rejects_empty_source(learner_client, vae_loss):
