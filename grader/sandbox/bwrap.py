@@ -21,6 +21,7 @@ from grader.harness import protocol
 from grader.limits import Limits
 from grader.sandbox.base import HARNESS_DIR, Backend, Sandbox
 from grader.sandbox.cgroups import ControlGroup, join_command
+from grader.sandbox.seccomp import keyring_filter
 from grader.sandbox.runtime import (
     ETC_FILES,
     HARNESS_MOUNT,
@@ -76,6 +77,8 @@ class BwrapSandbox(Sandbox):
         super().__init__(limits)
         self.bwrap_path = bwrap_path
         self.cgroup: ControlGroup | None = None
+        # The read end of a pipe that holds the system-call filter, while bwrap starts.
+        self.seccomp_fd: int | None = None
 
     def command(self) -> list[str]:
         runtime = runtime_dirs()
@@ -113,6 +116,8 @@ class BwrapSandbox(Sandbox):
             "--remount-ro", "/",
             "--clearenv",
         ]  # fmt: skip
+        if self.seccomp_fd is not None:
+            args += ["--seccomp", str(self.seccomp_fd)]
         for name, value in sandbox_environment().items():
             args += ["--setenv", name, value]
         args += [
@@ -135,15 +140,24 @@ class BwrapSandbox(Sandbox):
             max_processes=self.limits.max_processes,
         )
         env = {"PATH": "/usr/bin:/bin", "TC_CGROUP_PROCS": " ".join(self.cgroup.procs_files())}
-        return subprocess.Popen(
-            join_command(self.cgroup.procs_files()) + self.command(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-            close_fds=True,
-        )
+        read_end, write_end = os.pipe()
+        try:
+            os.write(write_end, keyring_filter())
+            os.close(write_end)
+            self.seccomp_fd = read_end
+            return subprocess.Popen(
+                join_command(self.cgroup.procs_files()) + self.command(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+                close_fds=True,
+                pass_fds=[read_end],
+            )
+        finally:
+            os.close(read_end)
+            self.seccomp_fd = None
 
     def _apply_backend_limits(self, limits: Limits) -> None:
         if self.cgroup is not None:

@@ -42,6 +42,7 @@ from grader.sandbox.runtime import (
     runtime_dirs,
     sandbox_environment,
 )
+from grader.sandbox.seccomp import keyring_filter
 
 logger = logging.getLogger(__name__)
 
@@ -220,6 +221,7 @@ def mount_plan(sandbox: Sandbox, root: Path) -> dict:
         "hostname": "sandbox",
         "workdir": WORK_DIR,
         "environment": sandbox_environment(),
+        "seccomp": keyring_filter().hex(),
     }
 
 
@@ -254,6 +256,12 @@ class ForkServerSandbox(BwrapSandbox):
             os.close(stdin_read)
             os.close(stdout_write)
         return ForkedProcess(self.zygote, pid, stdin_write, stdout_read)
+
+    def _kill(self) -> None:
+        # The cgroup alone: the monitor's PID may already belong to another process once the zygote
+        # has reaped it, so it is never signalled by number.
+        if self.cgroup is not None:
+            self.cgroup.kill_all()
 
 
 class ForkServerBackend(Backend):

@@ -50,6 +50,8 @@ MS_PRIVATE = 1 << 18
 MNT_DETACH = 2
 
 PR_SET_PDEATHSIG = 1
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
 PR_SET_DUMPABLE = 4
 PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
@@ -150,6 +152,18 @@ def _drop_privileges(uid: int, gid: int) -> None:
     _prctl(PR_SET_DUMPABLE, 0)
 
 
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def _install_filter(program: bytes) -> None:
+    """Install the system-call filter (classic BPF, 8 bytes an instruction); it needs no_new_privs set."""
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = _SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+    result = libc.prctl(PR_SET_SECCOMP, ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(fprog), 0, 0)
+    _check(result, "install the system-call filter")
+
+
 def _wait_status(pid: int) -> int:
     """Wait for ``pid`` and return its status the way bwrap reports it: the exit code, or 128 + the signal."""
     while True:
@@ -171,6 +185,10 @@ def _sandbox_init(plan: dict) -> None:
     hostname = plan["hostname"].encode()
     _check(libc.sethostname(hostname, len(hostname)), "sethostname")
     _drop_privileges(plan["uid"], plan["gid"])
+    # The switch of user cleared the parent-death signal; learner code can clear it again,
+    # which is why the monitor also kills this process when the zygote dies.
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    _install_filter(bytes.fromhex(plan["seccomp"]))
     os.setsid()
     os.environ.clear()
     os.environ.update(plan["environment"])
@@ -185,7 +203,7 @@ def _sandbox_init(plan: dict) -> None:
     os._exit(0)
 
 
-def _child(plan: dict, stdin_fd: int, stdout_fd: int) -> None:
+def _child(plan: dict, stdin_fd: int, stdout_fd: int, zygote_pid: int) -> None:
     """Run in the forked child: set up the namespaces, fork PID 1, and wait for it. Never returns."""
     try:
         os.dup2(stdin_fd, 0)
@@ -194,6 +212,8 @@ def _child(plan: dict, stdin_fd: int, stdout_fd: int) -> None:
         os.closerange(3, os.sysconf("SC_OPEN_MAX"))
         os.setsid()
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != zygote_pid:
+            os._exit(SETUP_FAILED_STATUS)
         for procs_file in plan["cgroup_procs"]:
             with open(procs_file, "w") as handle:
                 handle.write(str(os.getpid()))
@@ -207,9 +227,15 @@ def _child(plan: dict, stdin_fd: int, stdout_fd: int) -> None:
     except BaseException:
         os.write(2, f"sandbox setup failed: {traceback.format_exc(limit=3)}".encode()[-2000:])
         os._exit(SETUP_FAILED_STATUS)
-    # The monitor: it keeps no descriptor, so the output pipe closes when PID 1 is gone.
+    # The monitor: it keeps no descriptor, so the output pipe closes when PID 1 is gone. It stays
+    # root and outside the sandbox, so learner code cannot change its parent-death signal: when
+    # the zygote dies, the monitor kills PID 1, which ends every process of the namespace.
     for fd in (0, 1, 2):
         os.close(fd)
+    signal.signal(signal.SIGTERM, lambda number, frame: os.kill(init, signal.SIGKILL))
+    _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != zygote_pid:
+        os.kill(init, signal.SIGKILL)
     os._exit(_wait_status(init))
 
 
@@ -251,10 +277,11 @@ def serve(control: socket.socket) -> None:
                 os.close(fd)
             _send(control, {"id": request.get("id"), "error": "the request did not carry two pipe ends"})
             continue
+        zygote_pid = os.getpid()
         pid = os.fork()
         if pid == 0:
             _reset_for_child(control, (wakeup_read, wakeup_write))
-            _child(request, *fds)
+            _child(request, *fds, zygote_pid)
         for fd in fds:
             os.close(fd)
         _send(control, {"id": request["id"], "pid": pid})

@@ -332,6 +332,25 @@ ATTACKS = [
                """
            ),
            "failed", None),
+    Attack("keyring-stash", "reading files, inputs or secrets",
+           wrong(
+               """
+               import ctypes
+               libc = ctypes.CDLL(None, use_errno=True)
+               # add_key into the user (-4) and user-session (-5) keyrings, which outlive a sandbox,
+               # then keyctl(KEYCTL_SEARCH) for a key that an earlier submission would have left.
+               calls = {"x86_64": (248, 250), "aarch64": (217, 219)}
+               import platform
+               add_key, keyctl = calls[platform.machine()]
+               for ring in (-4, -5):
+                   data = b"stash for a later submission"
+                   result = libc.syscall(add_key, b"user", b"tc-stash", data, len(data), ring)
+                   print("ADD_KEY", ring, "STORED" if result >= 0 else "BLOCKED", ctypes.get_errno())
+                   found = libc.syscall(keyctl, 10, ring, b"user", b"tc-stash", 0)
+                   print("SEARCH", ring, "FOUND" if found >= 0 else "BLOCKED", ctypes.get_errno())
+               """
+           ),
+           "failed", None),
     Attack("write-job-inputs", "reading files, inputs or secrets",
            wrong(
                """

@@ -90,7 +90,14 @@ def check_output_truncated(graded) -> None:
     assert graded.verdict.output.endswith("[output truncated]")
 
 
+def check_keyring_blocked(graded) -> None:
+    assert len(printed(graded, "ADD_KEY")) == 2
+    assert [line for line in printed(graded, "ADD_KEY") if "BLOCKED" not in line] == []
+    assert [line for line in printed(graded, "SEARCH") if "FOUND" in line] == []
+
+
 POST_CHECKS = {
+    "keyring-stash": check_keyring_blocked,
     "walk-stack-frames": check_stack_walk,
     "read-hidden-inputs-at-import": check_hidden_inputs_at_import,
     "uid-on-host": check_uid_on_host,

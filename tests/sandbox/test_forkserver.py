@@ -83,3 +83,37 @@ def test_zygote_restarts_after_it_dies():
     assert "after restart" in output
     assert shared_zygote() is not first
     assert os.path.exists(f"/proc/{shared_zygote().process.pid}")
+
+
+def test_sandbox_dies_with_its_zygote():
+    import time
+
+    sandbox = get_backend("forkserver").start(Limits())
+    try:
+        sandbox.wait_ready()
+        assert sandbox.cgroup.pids()
+        zygote = shared_zygote()
+
+        zygote.process.kill()
+        zygote.process.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while sandbox.cgroup.pids() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+        assert sandbox.cgroup.pids() == set()
+    finally:
+        sandbox.destroy()
+
+
+def test_sandbox_cannot_use_keyrings():
+    source = (
+        "import ctypes, platform\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "add_key = {'x86_64': 248, 'aarch64': 217}[platform.machine()]\n"
+        "result = libc.syscall(add_key, b'user', b'tc-test', b'x', 1, -4)\n"
+        "print('ADD_KEY', result, ctypes.get_errno(), flush=True)\n"
+    )
+
+    output = _run(source)
+
+    assert "ADD_KEY -1 1" in output.splitlines()
