@@ -98,7 +98,21 @@ def _bind(source: str, target: str, *, read_only: bool) -> None:
         os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o644))
     _mount(source, target, None, MS_BIND | MS_REC)
     if read_only:
-        _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        # A remount changes one mount, so each mount below the target is made read-only too.
+        for mount_point in [target] + _mounts_below(target):
+            _mount(None, mount_point, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def _mounts_below(path: str) -> list[str]:
+    """List the mount points strictly below ``path`` in this mount namespace, from /proc/self/mountinfo."""
+    found = []
+    with open("/proc/self/mountinfo") as handle:
+        for line in handle:
+            # The fifth field is the mount point, with spaces and backslashes octal-escaped.
+            mount_point = line.split()[4].encode().decode("unicode_escape")
+            if mount_point.startswith(path.rstrip("/") + "/"):
+                found.append(mount_point)
+    return found
 
 
 def _build_root(plan: dict) -> None:
@@ -148,6 +162,7 @@ def _drop_privileges(uid: int, gid: int) -> None:
     os.setresgid(gid, gid, gid)
     # Switching every user id away from 0 clears the permitted and effective capabilities.
     os.setresuid(uid, uid, uid)
+    _clear_capabilities()
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
     _prctl(PR_SET_DUMPABLE, 0)
 
@@ -162,6 +177,21 @@ def _install_filter(program: bytes) -> None:
     fprog = _SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
     result = libc.prctl(PR_SET_SECCOMP, ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(fprog), 0, 0)
     _check(result, "install the system-call filter")
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def _clear_capabilities() -> None:
+    """Empty the effective, permitted and inheritable sets; the user switch has emptied only the first two."""
+    header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3: two 32-bit words a set
+    data = (_CapData * 2)()
+    _check(libc.capset(ctypes.byref(header), data), "capset")
 
 
 def _wait_status(pid: int) -> int:
