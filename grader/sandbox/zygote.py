@@ -6,16 +6,17 @@ holds torch, the harness and nothing of the worker (no settings, no reference
 outputs, no other submission). It imports only the standard library, torch
 and the harness, and it never runs learner code itself.
 
-For each request on its socket it forks a child that joins the sandbox's
-cgroups, enters new mount, PID, network, IPC, UTS and cgroup namespaces, and
-forks again: the first child stays behind to wait for the second, as bwrap's
-monitor does, and the second becomes PID 1 of the new PID namespace. That
-process builds a read-only root from the request's mount plan, pivots into
-it, drops every capability, switches to the unprivileged user with
-``no_new_privs`` set, warms up and serves the harness protocol on the pipes
-it was given. A forked child shares nothing writable with the zygote or with
-other sandboxes; what it can read of the zygote's memory is torch, the
-harness and earlier requests' folder names.
+For each request on its socket it forks a child. The child joins the
+sandbox's cgroups, enters new mount, PID, network, IPC, UTS and cgroup
+namespaces, and forks again. The first child stays behind as the monitor that
+waits for the second, as bwrap's does. The second becomes PID 1 of the new PID
+namespace. That process builds a read-only root from the request's mount
+plan and pivots into it. It drops every capability, switches to the
+unprivileged user with ``no_new_privs`` set, installs the system-call filter,
+warms up and serves the harness protocol on the pipes it was given. A forked
+child shares nothing writable with the zygote or with other sandboxes. What
+it can read of the zygote's memory is torch, the harness and earlier
+requests' folder names.
 """
 
 from __future__ import annotations
@@ -215,8 +216,8 @@ def _sandbox_init(plan: dict) -> None:
     hostname = plan["hostname"].encode()
     _check(libc.sethostname(hostname, len(hostname)), "sethostname")
     _drop_privileges(plan["uid"], plan["gid"])
-    # The switch of user cleared the parent-death signal; learner code can clear it again,
-    # which is why the monitor also kills this process when the zygote dies.
+    # The switch of user cleared the parent-death signal, so it is set again. Learner code can
+    # clear it too, so the monitor also kills this process when the zygote dies.
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     _install_filter(bytes.fromhex(plan["seccomp"]))
     os.setsid()
