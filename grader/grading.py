@@ -252,7 +252,7 @@ def grade(
     ``on_progress`` receives each progress line (untrusted text, at most 200
     characters) that the probe reports while the sandbox runs. With
     ``visible_only`` only the visible cases run: a quick practice run whose
-    verdict tells nothing of the hidden cases. ``discard`` takes the used
+    verdict covers the visible cases only. ``discard`` takes the used
     sandbox (``WarmPool.discard`` destroys it in the background); without it
     the sandbox is destroyed before ``grade`` returns.
     """

@@ -372,9 +372,9 @@ def serve() -> None:
     job.run_cases(hidden_cases, protocol.HIDDEN_INPUTS_FILE)
     job.write_results()
     os.write(control_out, b"\n" + protocol.HIDDEN_DONE_LINE)
-    # Wait for the trusted side to close the control channel or kill the sandbox, which it
-    # does after storing the verdict: a process with torch loaded takes tens of milliseconds
-    # to tear down, and exiting now would spend them while the verdict is being computed.
+    # Wait until the trusted side closes the control channel or kills the sandbox, which it
+    # does after storing the verdict. A process with torch loaded takes tens of milliseconds
+    # to tear down, so exiting now would spend them while the verdict is being computed.
     read_control_line(control_in)
     # Then leave at once: threads the learner started must not keep the sandbox alive.
     os._exit(0)

@@ -77,7 +77,7 @@ class BwrapSandbox(Sandbox):
         super().__init__(limits)
         self.bwrap_path = bwrap_path
         self.cgroup: ControlGroup | None = None
-        # The read end of a pipe that holds the system-call filter, while bwrap starts.
+        # The read end of a pipe that carries the system-call filter to bwrap while it starts.
         self.seccomp_fd: int | None = None
 
     def command(self) -> list[str]:

@@ -2,10 +2,10 @@
 
 A bubblewrap sandbox starts a new Python process, which pays the torch import
 (over a second of CPU) for every grading. Here one zygote process per worker
-process (``grader.sandbox.zygote``) imports torch once; each sandbox is a fork
-of it that enters new namespaces, builds the same read-only root as the bwrap
-backend (the folders of ``grader.sandbox.runtime``), joins its own cgroups and
-drops to the unprivileged user before it reports ready. Starting a sandbox
+process (``grader.sandbox.zygote``) imports torch once. Each sandbox is a fork
+of it. The fork joins its own cgroups, enters new namespaces, builds the same
+read-only root as the bwrap backend (the folders of ``grader.sandbox.runtime``)
+and drops to the unprivileged user before it reports ready. Starting a sandbox
 then costs a fork and a few mounts, so a warm pool refills in milliseconds and
 throughput is bound by the checks, not by start-ups. Runs on the trusted side,
 as root.

@@ -31,7 +31,7 @@ def runtime_dirs() -> list[str]:
 def sandbox_environment(device: str = "cpu") -> dict[str, str]:
     """Return the whole environment of learner code, in which no variable of the worker's environment appears.
 
-    ``TENSORCRAFT_DEVICE`` tells the harness which device to warm up before it reports ready.
+    ``TENSORCRAFT_DEVICE`` names the device that the harness warms up before it reports ready.
     """
     return {
         "TENSORCRAFT_DEVICE": device,
