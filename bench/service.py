@@ -49,6 +49,13 @@ def _create_database() -> None:
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
+def worker_log_path() -> Path:
+    """Return where the benchmark's worker logs, creating var/ in a fresh clone."""
+    path = REPO_ROOT / "var" / "bench-worker.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 @contextlib.contextmanager
 def worker(concurrency: int, pool_size: int):
     """Run a Celery worker with ``concurrency`` pool processes, each keeping ``pool_size`` warm sandboxes."""
@@ -63,7 +70,7 @@ def worker(concurrency: int, pool_size: int):
         "TENSORCRAFT_SANDBOX": "bwrap",
         "TENSORCRAFT_LOG_LEVEL": "WARNING",
     }
-    log = open(REPO_ROOT / "var" / "bench-worker.log", "w")
+    log = open(worker_log_path(), "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "cpu,gpu", "-c", str(concurrency),
          "--pool", "prefork", "--without-gossip", "--without-mingle", "-n", f"bench-{os.getpid()}@%h"],
