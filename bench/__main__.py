@@ -100,11 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         from bench import service
 
         service.setup_django()
-        numbers = iter(range(1_000_000, 2_000_000))
-
-        def source() -> str:
-            # Every submission differs, so each draws its own hidden cases, as real ones do.
-            return grading.solution_source(next(numbers))
+        # Every submission differs, so each draws its own hidden cases, as real ones do.
+        source = grading.next_submission_source
 
         print("service latency ...", flush=True)
         with service.worker(concurrency=1, pool_size=1):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from pathlib import Path
@@ -24,13 +25,18 @@ def solution_source(index: int | None = None) -> str:
     return source if index is None else f"{source}\n# benchmark submission {index}\n"
 
 
-_submissions = iter(range(1, 1_000_000))
+_submission_numbers = itertools.count(1)
+
+
+def next_submission_source() -> str:
+    """Return a correct solution that no earlier call returned, so that it draws new hidden cases."""
+    return solution_source(next(_submission_numbers))
 
 
 def _timed_grade(**options) -> float:
     from grader.grading import grade
 
-    source = solution_source(next(_submissions))
+    source = next_submission_source()
     started = time.perf_counter()
     verdict = grade(SLUG, source, **options)
     elapsed_ms = (time.perf_counter() - started) * 1000

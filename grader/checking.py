@@ -234,7 +234,7 @@ def _row(case: Case, stage: Stage, passed: bool, message: str, hidden_message: s
 
 def run_probe(probe: Any, module: Any, case: Case) -> dict[str, torch.Tensor]:
     """Run a probe on the trusted side (for the reference or a misconception) exactly as the harness does."""
-    from grader.harness.protocol import normalize_outputs
+    from grader.harness.protocol import normalize_outputs, seed_generators
 
     inputs = {name: tensor.clone() for name, tensor in case.inputs.items()}
     if not hasattr(probe, "report_progress"):
@@ -245,8 +245,7 @@ def run_probe(probe: Any, module: Any, case: Case) -> dict[str, torch.Tensor]:
     if threads != 1:
         torch.set_num_threads(1)
     try:
-        # The CPU generator alone, as the harness seeds it: torch.manual_seed also visits every other device type.
-        torch.random.default_generator.manual_seed(case.seed)
+        seed_generators(case.seed)
         tensors, _ = normalize_outputs(probe.run(module, inputs, case.params))
     finally:
         if threads != 1:

@@ -95,7 +95,7 @@ class Verdict:
     artifacts: dict[str, Any] = dataclasses.field(default_factory=dict)
     timings_ms: dict[str, float] = dataclasses.field(default_factory=dict)
     reproducibility: dict[str, Any] = dataclasses.field(default_factory=dict)
-    # True for a practice run of the visible checks alone, so a pass tells nothing of the hidden ones.
+    # True for a practice run of the visible checks alone, whose pass covers no hidden check.
     visible_only: bool = False
 
     def as_dict(self) -> dict[str, Any]:

@@ -163,16 +163,8 @@ def read_control_line(fd: int) -> bytes:
 
 
 def seed_generators(seed: int) -> None:
-    """Seed the random generators that the case can use: the CPU's, and CUDA's in a GPU sandbox.
-
-    ``torch.manual_seed`` seeds the same CPU generator but also visits every
-    other device type, which takes about a millisecond per case in a sandbox.
-    """
-    import torch
-
-    torch.random.default_generator.manual_seed(seed)
-    if os.environ.get("TENSORCRAFT_DEVICE") == "gpu":
-        torch.cuda.manual_seed_all(seed)
+    """Seed the case's generators, CUDA's included in a GPU sandbox."""
+    protocol.seed_generators(seed, cuda=os.environ.get("TENSORCRAFT_DEVICE") == "gpu")
 
 
 def _write_progress(out_dir: str, text: str) -> None:

@@ -73,8 +73,8 @@ class RunResult:
     visible: PhaseFiles | None = None
     # True once the hidden cases' inputs were handed to the sandbox.
     hidden_started: bool = False
-    # True when the harness printed its end-of-job line; ``exit_code`` is then None,
-    # because the trusted side does not wait for the process to be torn down.
+    # True when the harness printed its end-of-job line. ``exit_code`` is then None:
+    # the trusted side does not wait for the process to be torn down.
     completed: bool = False
 
 

@@ -129,7 +129,7 @@ class Zygote:
         with self._changed:
             if pid in self._statuses:
                 return self._statuses[pid]
-            # The zygote's children die with it (their parent-death signal), so their status is a SIGKILL.
+            # The zygote's children die with it (their parent-death signal), so their status is reported as SIGKILL.
             return None if self._alive else -9
 
     def wait(self, pid: int, timeout_s: float | None) -> int | None:

@@ -71,10 +71,10 @@ OLD_ROOT = "/.old-root"
 libc = ctypes.CDLL(None, use_errno=True)
 
 
-def _check(result: int, what: str) -> None:
+def _check(result: int, action: str) -> None:
     if result != 0:
         number = ctypes.get_errno()
-        raise OSError(number, f"{what}: {os.strerror(number)}")
+        raise OSError(number, f"{action} failed: {os.strerror(number)}")
 
 
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
@@ -258,9 +258,9 @@ def _child(plan: dict, stdin_fd: int, stdout_fd: int, zygote_pid: int) -> None:
     except BaseException:
         os.write(2, f"sandbox setup failed: {traceback.format_exc(limit=3)}".encode()[-2000:])
         os._exit(SETUP_FAILED_STATUS)
-    # The monitor: it keeps no descriptor, so the output pipe closes when PID 1 is gone. It stays
-    # root and outside the sandbox, so learner code cannot change its parent-death signal: when
-    # the zygote dies, the monitor kills PID 1, which ends every process of the namespace.
+    # The monitor keeps no descriptor, so the output pipe closes when PID 1 is gone. It stays root
+    # and outside the sandbox, so learner code cannot clear its parent-death signal. When the
+    # zygote dies, the monitor kills PID 1, and with it every process of the namespace.
     for fd in (0, 1, 2):
         os.close(fd)
     signal.signal(signal.SIGTERM, lambda number, frame: os.kill(init, signal.SIGKILL))

@@ -140,13 +140,23 @@ def preload_grader(**kwargs) -> None:
     on a 2-core machine). Importing starts no torch threads, so forking after
     it is safe.
     """
-    import torch
-
     from grader import grading  # noqa: F401
 
-    # The trusted side's tensors are small (references, comparisons): one thread per pool
-    # process leaves the other cores to the sandboxes instead of spinning idle thread pools.
+
+@worker_process_init.connect
+def tune_pool_process(**kwargs) -> None:
+    """Set up a new worker pool process for short gradings: torch on one thread, inherited objects frozen.
+
+    The trusted side's tensors are small (references, comparisons), so one
+    thread leaves the other cores to the sandboxes. The objects inherited from
+    the main process (Django, torch) live as long as the process: frozen, the
+    garbage collector stops walking them, which otherwise added milliseconds to
+    gradings at random.
+    """
+    import torch
+
     torch.set_num_threads(1)
+    gc.freeze()
 
 
 @worker_process_init.connect
@@ -157,15 +167,6 @@ def start_sandbox_pool(**kwargs) -> None:
     process's pool thread would not run.
     """
     global sandbox_pool
-    # The objects inherited from the worker's main process (Django, torch) live as long as this
-    # process: frozen, the garbage collector stops walking them on every collection, which
-    # otherwise adds milliseconds to gradings at random.
-    gc.freeze()
-    import torch
-
-    # The thread count is set per process: a pool process forked from another thread than the one
-    # that ran preload_grader would start with torch's default.
-    torch.set_num_threads(1)
     size = settings.TENSORCRAFT_SANDBOX_POOL_SIZE
     if size <= 0:
         return

@@ -99,12 +99,12 @@ def test_visible_cases_do_not_depend_on_variant_seed(slug):
     second = [case for case in checks.build_cases(2) if case.visible]
 
     assert [case.id for case in first] == [case.id for case in second]
-    for one, other in zip(first, second):
-        assert one.params == other.params, one.id
-        assert one.seed == other.seed, one.id
-        assert sorted(one.inputs) == sorted(other.inputs), one.id
-        for name in one.inputs:
-            assert torch.equal(one.inputs[name], other.inputs[name]), (one.id, name)
+    for case, again in zip(first, second):
+        assert case.params == again.params, case.id
+        assert case.seed == again.seed, case.id
+        assert sorted(case.inputs) == sorted(again.inputs), case.id
+        for name in case.inputs:
+            assert torch.equal(case.inputs[name], again.inputs[name]), (case.id, name)
 
 
 @pytest.mark.parametrize(
@@ -118,6 +118,6 @@ def test_hidden_case_builder_matches_build_cases(slug):
 
     assert [case.id for case in hidden] == [case.id for case in expected]
     assert not any(case.visible for case in hidden)
-    for one, other in zip(hidden, expected):
-        for name in one.inputs:
-            assert torch.equal(one.inputs[name], other.inputs[name]), (one.id, name)
+    for case, built in zip(hidden, expected):
+        for name in case.inputs:
+            assert torch.equal(case.inputs[name], built.inputs[name]), (case.id, name)

@@ -1,4 +1,4 @@
-"""The fork server: its zygote holds nothing of the worker, and its sandboxes hold nothing of the zygote."""
+"""The fork server: its zygote contains nothing of the worker, and its sandboxes reach nothing of the zygote."""
 
 from __future__ import annotations
 

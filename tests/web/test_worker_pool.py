@@ -243,15 +243,18 @@ def test_worker_grades_in_warm_sandboxes(grading_worker, learner_client, vae_los
     grading_worker.assert_alive()
 
 
-def test_worker_preload_runs_torch_on_one_thread(monkeypatch):
+def test_pool_process_runs_torch_on_one_thread(monkeypatch):
+    import gc
+
     import torch
 
-    monkeypatch.setattr(torch, "set_num_threads", lambda count: calls.append(count))
     calls = []
+    monkeypatch.setattr(torch, "set_num_threads", lambda count: calls.append(count))
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
 
-    tasks.preload_grader()
+    tasks.tune_pool_process()
 
-    assert calls == [1]
+    assert calls == [1, "freeze"]
 
 
 @pytest.mark.parametrize(("eager", "expected_calls"), [(True, 0), (False, 1)])
